@@ -1,0 +1,1 @@
+//! Client ID metadata documents (draft-ietf-oauth-client-id-metadata-document).

@@ -1,0 +1,130 @@
+//! RFC 8414 authorization server metadata (also served as OIDC discovery).
+
+use axum::extract::State;
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use crate::state::IdpState;
+
+pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+pub const AUTH_METHODS: &[&str] = &[
+    "none",
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+];
+
+/// The metadata document, shaped by the deployment's behaviour.
+pub fn document(state: &IdpState) -> Value {
+    let urls = &state.urls;
+    let b = &state.behaviour;
+    let issuer = if b.metadata_issuer_mismatch {
+        format!("{}/mismatched-issuer", urls.as_origin)
+    } else {
+        urls.issuer()
+    };
+    let mut doc = Map::new();
+    let mut put = |k: &str, v: Value| {
+        doc.insert(k.to_string(), v);
+    };
+    put("issuer", json!(issuer));
+    put(
+        "authorization_endpoint",
+        json!(urls.authorization_endpoint()),
+    );
+    put("token_endpoint", json!(urls.token_endpoint()));
+    put("jwks_uri", json!(urls.jwks_uri()));
+    if b.registration_endpoint {
+        put("registration_endpoint", json!(urls.registration_endpoint()));
+    }
+    put("scopes_supported", json!(state.config.scopes_supported));
+    put("response_types_supported", json!(["code"]));
+    put("response_modes_supported", json!(["query"]));
+    put(
+        "grant_types_supported",
+        json!([
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            DEVICE_CODE_GRANT,
+            JWT_BEARER_GRANT
+        ]),
+    );
+    put("token_endpoint_auth_methods_supported", json!(AUTH_METHODS));
+    put(
+        "token_endpoint_auth_signing_alg_values_supported",
+        json!(["RS256", "ES256"]),
+    );
+    if let Some(methods) = &b.code_challenge_methods {
+        put("code_challenge_methods_supported", json!(methods));
+    }
+    put(
+        "introspection_endpoint",
+        json!(urls.introspection_endpoint()),
+    );
+    put(
+        "introspection_endpoint_auth_methods_supported",
+        json!(&AUTH_METHODS[1..]),
+    );
+    put("revocation_endpoint", json!(urls.revocation_endpoint()));
+    put(
+        "revocation_endpoint_auth_methods_supported",
+        json!(AUTH_METHODS),
+    );
+    put(
+        "device_authorization_endpoint",
+        json!(urls.device_authorization_endpoint()),
+    );
+    put(
+        "authorization_response_iss_parameter_supported",
+        json!(b.advertise_iss_parameter),
+    );
+    put(
+        "client_id_metadata_document_supported",
+        json!(b.cimd_supported),
+    );
+    // OpenID Connect Discovery 1.0 §3 required fields, so the same document is a valid OIDC one.
+    put("subject_types_supported", json!(["public"]));
+    put(
+        "id_token_signing_alg_values_supported",
+        json!(["RS256", "ES256"]),
+    );
+    Value::Object(doc)
+}
+
+pub async fn authorization_server_metadata(State(state): State<IdpState>) -> Json<Value> {
+    Json(document(&state))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authorization_server::test_support::*;
+
+    #[tokio::test]
+    async fn default_metadata_is_mcp_ready() {
+        let state = IdpState::for_tests(&[]);
+        let doc = json(get(&state, "/.well-known/oauth-authorization-server").await).await;
+        assert_eq!(doc["issuer"], "http://127.0.0.1:1");
+        assert_eq!(doc["code_challenge_methods_supported"], json!(["S256"]));
+        assert_eq!(doc["registration_endpoint"], "http://127.0.0.1:1/register");
+        assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
+        assert_eq!(doc["client_id_metadata_document_supported"], true);
+    }
+
+    #[test]
+    fn variants_change_the_document() {
+        let doc = document(&IdpState::for_tests(&["pkce-not-advertised"]));
+        assert!(doc.get("code_challenge_methods_supported").is_none());
+        let doc = document(&IdpState::for_tests(&["pkce-plain-only"]));
+        assert_eq!(doc["code_challenge_methods_supported"], json!(["plain"]));
+        let doc = document(&IdpState::for_tests(&["issuer-mismatch"]));
+        assert_ne!(doc["issuer"], "http://127.0.0.1:1");
+        let doc = document(&IdpState::for_tests(&["cimd-only"]));
+        assert!(doc.get("registration_endpoint").is_none());
+        assert_eq!(doc["client_id_metadata_document_supported"], true);
+        let doc = document(&IdpState::for_tests(&["issuer-with-path"]));
+        assert_eq!(doc["token_endpoint"], "http://127.0.0.1:1/tenant1/token");
+    }
+}

@@ -1,0 +1,250 @@
+//! A running mock deployment: the listeners (one per origin the variants need), the routers on
+//! them, and the ready information a client needs.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::middleware;
+use axum::Router;
+use axum_server::Handle;
+use serde::Serialize;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::error::IdpError;
+use crate::state::{default_http_client, IdpState};
+use crate::tls::TlsMaterial;
+use crate::trace::{self, Role};
+use crate::urls::Urls;
+use crate::{authorization_server, mcp_server, variants};
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub variants: Vec<String>,
+    pub config: Config,
+    /// Address of the MCP server's listener; the other origins use the same IP with port 0.
+    pub bind: SocketAddr,
+    pub tls: bool,
+    /// Where to write the CA certificate with `tls` (a temp file by default).
+    pub ca_cert_path: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            variants: Vec::new(),
+            config: Config::default(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: false,
+            ca_cert_path: None,
+        }
+    }
+}
+
+/// What the `idp` command prints as its one ready line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReadyInfo {
+    pub mcp_url: String,
+    pub issuer: String,
+    /// Where the authorization server metadata is really served (not always where clients look).
+    pub authorization_server_metadata_url: String,
+    /// Where the protected resource metadata is served; `null` when the variant serves none.
+    pub protected_resource_metadata_url: Option<String>,
+    pub ca_cert: Option<String>,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub registration_endpoint: Option<String>,
+    pub jwks_uri: String,
+    pub introspection_endpoint: String,
+    pub revocation_endpoint: String,
+    pub device_authorization_endpoint: String,
+    pub variants: Vec<String>,
+}
+
+pub struct Deployment {
+    state: IdpState,
+    ready: ReadyInfo,
+    handles: Vec<Handle<SocketAddr>>,
+    tasks: Vec<JoinHandle<std::io::Result<()>>>,
+}
+
+fn bind(addr: SocketAddr) -> Result<TcpListener, IdpError> {
+    let to_err = |source| IdpError::Bind {
+        addr: addr.to_string(),
+        source,
+    };
+    let listener = TcpListener::bind(addr).map_err(to_err)?;
+    listener.set_nonblocking(true).map_err(to_err)?;
+    Ok(listener)
+}
+
+fn origin(scheme: &str, listener: &TcpListener) -> Result<String, IdpError> {
+    let addr = listener.local_addr().map_err(|source| IdpError::Bind {
+        addr: "listener".into(),
+        source,
+    })?;
+    Ok(format!("{scheme}://{addr}"))
+}
+
+impl Deployment {
+    pub async fn start(options: Options) -> Result<Self, IdpError> {
+        let behaviour = variants::behaviour_for(&options.variants)?;
+        let scheme = if options.tls { "https" } else { "http" };
+        let other = SocketAddr::new(options.bind.ip(), 0);
+
+        let mcp_listener = bind(options.bind)?;
+        let as_listener = if behaviour.legacy_2025_03_26_layout {
+            None
+        } else {
+            Some(bind(other)?)
+        };
+        let metadata_listener = if behaviour.needs_metadata_origin() {
+            Some(bind(other)?)
+        } else {
+            None
+        };
+
+        let mcp_origin = origin(scheme, &mcp_listener)?;
+        let as_origin = match &as_listener {
+            Some(l) => origin(scheme, l)?,
+            None => mcp_origin.clone(),
+        };
+        let metadata_origin = metadata_listener
+            .as_ref()
+            .map(|l| origin(scheme, l))
+            .transpose()?;
+        let urls = Urls::new(as_origin, mcp_origin, metadata_origin, &behaviour);
+
+        let tls = if options.tls {
+            Some(TlsMaterial::generate()?)
+        } else {
+            None
+        };
+        let http = match &tls {
+            Some(t) => t.client()?,
+            None => default_http_client()?,
+        };
+        let ca_cert = match &tls {
+            Some(t) => Some(t.write_ca(options.ca_cert_path.as_deref())?),
+            None => None,
+        };
+        let rustls = match &tls {
+            Some(t) => Some(t.rustls_config().await?),
+            None => None,
+        };
+
+        let state = IdpState::with_http(options.config, behaviour, urls, http)?;
+        state.keys.prewarm();
+
+        let mut listeners = vec![(Role::McpServer, mcp_listener)];
+        listeners.extend(as_listener.map(|l| (Role::AuthorizationServer, l)));
+        listeners.extend(metadata_listener.map(|l| (Role::MetadataHost, l)));
+
+        let mut handles = Vec::new();
+        let mut tasks = Vec::new();
+        for (role, listener) in listeners {
+            let router = traced(role_router(&state, role), &state, role);
+            let handle = Handle::new();
+            let service = router.into_make_service();
+            let task = match &rustls {
+                Some(config) => {
+                    let server = axum_server::from_tcp_rustls(listener, config.clone())
+                        .map_err(|source| IdpError::Bind {
+                            addr: "listener".into(),
+                            source,
+                        })?
+                        .handle(handle.clone());
+                    tokio::spawn(async move { server.serve(service).await })
+                }
+                None => {
+                    let server = axum_server::from_tcp(listener)
+                        .map_err(|source| IdpError::Bind {
+                            addr: "listener".into(),
+                            source,
+                        })?
+                        .handle(handle.clone());
+                    tokio::spawn(async move { server.serve(service).await })
+                }
+            };
+            handles.push(handle);
+            tasks.push(task);
+        }
+
+        let ready = ready_info(&state, &options.variants, ca_cert);
+        Ok(Self {
+            state,
+            ready,
+            handles,
+            tasks,
+        })
+    }
+
+    pub fn ready(&self) -> &ReadyInfo {
+        &self.ready
+    }
+
+    pub fn state(&self) -> &IdpState {
+        &self.state
+    }
+
+    /// Stops accepting, lets open requests finish for a moment, then stops.
+    pub async fn shutdown(self) {
+        for handle in &self.handles {
+            handle.graceful_shutdown(Some(Duration::from_millis(500)));
+        }
+        for task in self.tasks {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(2), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+        if let Some(path) = &self.ready.ca_cert {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// The router of one origin of the deployment.
+pub fn role_router(state: &IdpState, role: Role) -> Router {
+    match role {
+        Role::McpServer if state.behaviour.legacy_2025_03_26_layout => {
+            mcp_server::app(state.clone()).merge(authorization_server::app(state.clone()))
+        }
+        Role::McpServer => mcp_server::app(state.clone()),
+        Role::AuthorizationServer => authorization_server::app(state.clone()),
+        Role::MetadataHost => authorization_server::metadata_host_app(state.clone()),
+    }
+}
+
+fn traced(router: Router, state: &IdpState, role: Role) -> Router {
+    router.layer(middleware::from_fn_with_state(
+        (state.clone(), role),
+        trace::record,
+    ))
+}
+
+fn ready_info(state: &IdpState, variants: &[String], ca_cert: Option<PathBuf>) -> ReadyInfo {
+    let urls = &state.urls;
+    let b = &state.behaviour;
+    ReadyInfo {
+        mcp_url: urls.mcp_url(),
+        issuer: urls.issuer(),
+        authorization_server_metadata_url: urls.served_metadata_url(b),
+        protected_resource_metadata_url: urls.served_prm_url(b),
+        ca_cert: ca_cert.map(|p| p.display().to_string()),
+        authorization_endpoint: urls.authorization_endpoint(),
+        token_endpoint: urls.token_endpoint(),
+        registration_endpoint: b
+            .registration_endpoint
+            .then(|| urls.registration_endpoint()),
+        jwks_uri: urls.jwks_uri(),
+        introspection_endpoint: urls.introspection_endpoint(),
+        revocation_endpoint: urls.revocation_endpoint(),
+        device_authorization_endpoint: urls.device_authorization_endpoint(),
+        variants: variants.to_vec(),
+    }
+}

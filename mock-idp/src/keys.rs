@@ -1,0 +1,174 @@
+//! Signing keys of the mock: one ES256 and one RS256 key, generated per process with rcgen and
+//! published at the JWKS endpoint. The RSA key is slow to generate, so it is made in the background
+//! at start-up and awaited by the first request that needs it.
+
+use std::sync::Arc;
+
+use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse, ThumbprintHash};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use tokio::sync::OnceCell;
+
+use crate::config::SigningAlg;
+use crate::error::IdpError;
+
+pub struct SigningKey {
+    pub kid: String,
+    pub alg: Algorithm,
+    pub encoding: EncodingKey,
+    pub decoding: DecodingKey,
+    pub jwk: Jwk,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    pub fn generate(alg: SigningAlg) -> Result<Self, IdpError> {
+        let err = |e: &dyn std::fmt::Display| IdpError::KeyGeneration(e.to_string());
+        let (rcgen_alg, jwt_alg) = match alg {
+            SigningAlg::ES256 => (&rcgen::PKCS_ECDSA_P256_SHA256, Algorithm::ES256),
+            SigningAlg::RS256 => (&rcgen::PKCS_RSA_SHA256, Algorithm::RS256),
+        };
+        let pair = rcgen::KeyPair::generate_for(rcgen_alg).map_err(|e| err(&e))?;
+        let pem = pair.serialize_pem();
+        let encoding = match alg {
+            SigningAlg::ES256 => EncodingKey::from_ec_pem(pem.as_bytes()),
+            SigningAlg::RS256 => EncodingKey::from_rsa_pem(pem.as_bytes()),
+        }
+        .map_err(|e| err(&e))?;
+        let mut jwk = Jwk::from_encoding_key(&encoding, jwt_alg).map_err(|e| err(&e))?;
+        let kid = jwk
+            .thumbprint(ThumbprintHash::SHA256)
+            .map_err(|e| err(&e))?;
+        jwk.common.key_id = Some(kid.clone());
+        jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+        jwk.common.key_algorithm = Some(match alg {
+            SigningAlg::ES256 => KeyAlgorithm::ES256,
+            SigningAlg::RS256 => KeyAlgorithm::RS256,
+        });
+        let decoding = DecodingKey::from_jwk(&jwk).map_err(|e| err(&e))?;
+        Ok(Self {
+            kid,
+            alg: jwt_alg,
+            encoding,
+            decoding,
+            jwk,
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct Keys {
+    es256: SigningKey,
+    rs256: Arc<OnceCell<Result<SigningKey, String>>>,
+}
+
+impl Keys {
+    /// Generates the EC key now; call [`Keys::prewarm`] from a runtime to make the RSA key early.
+    pub fn generate() -> Result<Self, IdpError> {
+        Ok(Self {
+            es256: SigningKey::generate(SigningAlg::ES256)?,
+            rs256: Arc::new(OnceCell::new()),
+        })
+    }
+
+    /// Starts generating the RSA key in the background.
+    pub fn prewarm(self: &Arc<Self>) {
+        let keys = Arc::clone(self);
+        tokio::spawn(async move {
+            let _ = keys.rs256().await;
+        });
+    }
+
+    async fn rs256(&self) -> Result<&SigningKey, IdpError> {
+        self.rs256
+            .get_or_init(|| async {
+                tokio::task::spawn_blocking(|| {
+                    SigningKey::generate(SigningAlg::RS256).map_err(|e| e.to_string())
+                })
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()))
+            })
+            .await
+            .as_ref()
+            .map_err(|e| IdpError::KeyGeneration(e.clone()))
+    }
+
+    pub async fn signing_key(&self, alg: SigningAlg) -> Result<&SigningKey, IdpError> {
+        match alg {
+            SigningAlg::ES256 => Ok(&self.es256),
+            SigningAlg::RS256 => self.rs256().await,
+        }
+    }
+
+    /// The key with this `kid`, if the mock has one.
+    pub async fn by_kid(&self, kid: &str) -> Option<&SigningKey> {
+        if self.es256.kid == kid {
+            return Some(&self.es256);
+        }
+        self.rs256().await.ok().filter(|k| k.kid == kid)
+    }
+
+    pub async fn jwks(&self) -> Result<JwkSet, IdpError> {
+        Ok(JwkSet {
+            keys: vec![self.rs256().await?.jwk.clone(), self.es256.jwk.clone()],
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonwebtoken::{decode, encode, Header, Validation};
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn both_keys_sign_and_verify_and_are_published() {
+        let keys = Keys::generate().unwrap();
+        for alg in [SigningAlg::ES256, SigningAlg::RS256] {
+            let key = keys.signing_key(alg).await.unwrap();
+            let mut header = Header::new(key.alg);
+            header.kid = Some(key.kid.clone());
+            let token = encode(
+                &header,
+                &json!({"sub": "x", "exp": 4_000_000_000u64}),
+                &key.encoding,
+            )
+            .unwrap();
+            let mut v = Validation::new(key.alg);
+            v.validate_aud = false;
+            let data = decode::<serde_json::Value>(&token, &key.decoding, &v).unwrap();
+            assert_eq!(data.claims["sub"], "x");
+            assert!(keys.by_kid(&key.kid).await.is_some());
+        }
+        let jwks = keys.jwks().await.unwrap();
+        assert_eq!(jwks.keys.len(), 2);
+        assert!(keys.by_kid("unknown").await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_token_from_another_key_does_not_verify() {
+        let a = Keys::generate().unwrap();
+        let b = Keys::generate().unwrap();
+        let ka = a.signing_key(SigningAlg::ES256).await.unwrap();
+        let kb = b.signing_key(SigningAlg::ES256).await.unwrap();
+        let token = encode(
+            &Header::new(Algorithm::ES256),
+            &json!({"exp": 4_000_000_000u64}),
+            &ka.encoding,
+        )
+        .unwrap();
+        assert!(decode::<serde_json::Value>(
+            &token,
+            &kb.decoding,
+            &Validation::new(Algorithm::ES256)
+        )
+        .is_err());
+    }
+}

@@ -1,0 +1,86 @@
+//! The shared state of one running mock deployment.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::behaviour::Behaviour;
+use crate::config::Config;
+use crate::error::IdpError;
+use crate::keys::Keys;
+use crate::store::Store;
+use crate::trace::TraceLog;
+use crate::urls::Urls;
+
+/// Timeout of every outgoing request the mock makes (client ID metadata documents, JWKS URIs).
+pub const OUTGOING_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub config: Config,
+    pub behaviour: Behaviour,
+    pub urls: Urls,
+    pub keys: Arc<Keys>,
+    pub store: Store,
+    pub trace: TraceLog,
+    /// For fetching client ID metadata documents; only ever sent to loopback addresses.
+    pub http: reqwest::Client,
+}
+
+/// Cheap to clone; handed to every handler.
+#[derive(Debug, Clone)]
+pub struct IdpState(pub Arc<Inner>);
+
+impl std::ops::Deref for IdpState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl IdpState {
+    pub fn new(config: Config, behaviour: Behaviour, urls: Urls) -> Result<Self, IdpError> {
+        Self::with_http(config, behaviour, urls, default_http_client()?)
+    }
+
+    /// With an explicit HTTP client (for example one that trusts the mock's own CA).
+    pub fn with_http(
+        config: Config,
+        behaviour: Behaviour,
+        urls: Urls,
+        http: reqwest::Client,
+    ) -> Result<Self, IdpError> {
+        let store = Store::with_clients(&config.clients);
+        Ok(Self(Arc::new(Inner {
+            config,
+            behaviour,
+            urls,
+            keys: Arc::new(Keys::generate()?),
+            store,
+            trace: TraceLog::default(),
+            http,
+        })))
+    }
+
+    /// A state for in-memory tests: fixed loopback origins, default config, the given variants.
+    pub fn for_tests(variants: &[&str]) -> Self {
+        let behaviour = crate::variants::behaviour_for(variants).expect("known variants");
+        let metadata = behaviour
+            .needs_metadata_origin()
+            .then(|| "http://127.0.0.1:3".to_string());
+        let urls = Urls::new(
+            "http://127.0.0.1:1",
+            "http://127.0.0.1:2",
+            metadata,
+            &behaviour,
+        );
+        Self::new(Config::default(), behaviour, urls).expect("state")
+    }
+}
+
+pub fn default_http_client() -> Result<reqwest::Client, IdpError> {
+    reqwest::Client::builder()
+        .timeout(OUTGOING_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| IdpError::InvalidConfig(format!("HTTP client: {e}")))
+}

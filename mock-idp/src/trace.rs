@@ -1,0 +1,265 @@
+//! The trace of every request the mock receives: kept in memory (for the harness), broadcast to
+//! subscribers (the `idp` command prints it and writes JSON lines), secrets redacted.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use crate::behaviour::Endpoint;
+use crate::error::OAuthError;
+use crate::redact;
+use crate::state::IdpState;
+
+/// Largest request body any endpoint accepts.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Bodies longer than this are cut in the trace.
+const TRACE_BODY_CHARS: usize = 4096;
+
+/// Which listener of the deployment saw the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    AuthorizationServer,
+    McpServer,
+    MetadataHost,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::AuthorizationServer => "AS",
+            Role::McpServer => "MCP",
+            Role::MetadataHost => "META",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceEvent {
+    pub seq: u64,
+    pub timestamp_ms: u64,
+    pub role: Role,
+    pub method: String,
+    /// Path and query as received, secrets redacted.
+    pub path: String,
+    pub status: u16,
+    pub duration_ms: u64,
+    pub request_headers: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<String>,
+    pub response_headers: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<String>,
+}
+
+impl TraceEvent {
+    /// One readable line: `#3 MCP POST /mcp -> 401 (2 ms)`.
+    pub fn summary(&self) -> String {
+        let mut line = format!(
+            "#{} {:<4} {} {} -> {} ({} ms)",
+            self.seq,
+            self.role.label(),
+            self.method,
+            self.path,
+            self.status,
+            self.duration_ms
+        );
+        if let Some(auth) = self.request_headers.get("authorization") {
+            line.push_str(&format!(" [authorization: {auth}]"));
+        }
+        if let Some(challenge) = self.response_headers.get("www-authenticate") {
+            line.push_str(&format!(" [www-authenticate: {challenge}]"));
+        }
+        if let Some(location) = self.response_headers.get("location") {
+            line.push_str(&format!(" [location: {location}]"));
+        }
+        line
+    }
+}
+
+#[derive(Debug)]
+pub struct TraceLog {
+    seq: AtomicU64,
+    events: Mutex<Vec<TraceEvent>>,
+    tx: broadcast::Sender<TraceEvent>,
+}
+
+impl Default for TraceLog {
+    fn default() -> Self {
+        Self {
+            seq: AtomicU64::new(0),
+            events: Mutex::new(Vec::new()),
+            tx: broadcast::channel(1024).0,
+        }
+    }
+}
+
+impl TraceLog {
+    pub fn subscribe(&self) -> broadcast::Receiver<TraceEvent> {
+        self.tx.subscribe()
+    }
+
+    /// Every event so far, in the order the requests finished.
+    pub fn events(&self) -> Vec<TraceEvent> {
+        self.events.lock().unwrap().clone()
+    }
+
+    fn record(&self, mut event: TraceEvent) {
+        event.seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        self.events.lock().unwrap().push(event.clone());
+        let _ = self.tx.send(event);
+    }
+}
+
+const KEPT_REQUEST_HEADERS: &[&str] = &[
+    "authorization",
+    "content-type",
+    "accept",
+    "mcp-protocol-version",
+    "mcp-session-id",
+    "origin",
+    "user-agent",
+];
+const KEPT_RESPONSE_HEADERS: &[&str] = &[
+    "content-type",
+    "www-authenticate",
+    "location",
+    "mcp-session-id",
+    "access-control-allow-origin",
+    "cache-control",
+];
+
+fn kept_headers(headers: &HeaderMap, names: &[&str]) -> BTreeMap<String, String> {
+    names
+        .iter()
+        .filter_map(|name| {
+            let value = headers.get(*name)?.to_str().unwrap_or("<binary>");
+            let value = match *name {
+                "authorization" => redact::authorization_header(value),
+                "location" => redact::url(value),
+                _ => value.to_string(),
+            };
+            Some((name.to_string(), value))
+        })
+        .collect()
+}
+
+fn body_text(bytes: &[u8], headers: &HeaderMap) -> Option<String> {
+    if bytes.is_empty() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut redacted = if content_type.contains("json") {
+        redact::json_text(&text)
+    } else if content_type.contains("x-www-form-urlencoded") {
+        redact::urlencoded(&text)
+    } else {
+        text.into_owned()
+    };
+    if redacted.chars().count() > TRACE_BODY_CHARS {
+        redacted = redacted.chars().take(TRACE_BODY_CHARS).collect::<String>() + "…";
+    }
+    Some(redacted)
+}
+
+/// Which endpoint a path is, for the timing hooks.
+pub fn classify(state: &IdpState, role: Role, path: &str) -> Endpoint {
+    if path.contains("/.well-known/oauth-protected-resource") {
+        return Endpoint::ProtectedResourceMetadata;
+    }
+    if path.contains("/.well-known/oauth-authorization-server")
+        || path.contains("/.well-known/openid-configuration")
+        || role == Role::MetadataHost
+        || matches!(&state.behaviour.metadata_location, crate::behaviour::MetadataLocation::CustomPath(p) if p == path)
+    {
+        return Endpoint::AuthorizationServerMetadata;
+    }
+    if role == Role::McpServer && path == state.urls.mcp_path {
+        return Endpoint::Mcp;
+    }
+    let rest = path.strip_prefix(&state.urls.issuer_path).unwrap_or(path);
+    match rest {
+        "/token" => Endpoint::Token,
+        "/authorize" => Endpoint::Authorization,
+        "/register" => Endpoint::Registration,
+        "/jwks" => Endpoint::Jwks,
+        _ => Endpoint::Other,
+    }
+}
+
+/// Middleware: applies the timing hooks, enforces the body limit, and records the exchange.
+pub async fn record(
+    State((state, role)): State<(IdpState, Role)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let timestamp_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let path_and_query = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| request.uri().path().to_string());
+    let endpoint = classify(&state, role, request.uri().path());
+    if let Some(delay) = state.behaviour.delay_for(endpoint) {
+        match delay.after {
+            Some(after) => tokio::time::sleep(after).await,
+            None => std::future::pending::<()>().await,
+        }
+    }
+
+    let (parts, body) = request.into_parts();
+    let method = parts.method.to_string();
+    let request_headers = kept_headers(&parts.headers, KEPT_REQUEST_HEADERS);
+    let (response, request_body) = match to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => {
+            let request_body = body_text(&bytes, &parts.headers);
+            let request = Request::from_parts(parts, Body::from(bytes));
+            (next.run(request).await, request_body)
+        }
+        Err(_) => (
+            OAuthError::invalid_request(format!(
+                "request body is larger than {MAX_BODY_BYTES} bytes or could not be read"
+            ))
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+            .into_response(),
+            None,
+        ),
+    };
+
+    let (response_parts, response_body) = response.into_parts();
+    let bytes = to_bytes(response_body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let event = TraceEvent {
+        seq: 0,
+        timestamp_ms,
+        role,
+        method,
+        path: redact::url(&path_and_query),
+        status: response_parts.status.as_u16(),
+        duration_ms: started.elapsed().as_millis() as u64,
+        request_headers,
+        request_body,
+        response_headers: kept_headers(&response_parts.headers, KEPT_RESPONSE_HEADERS),
+        response_body: body_text(&bytes, &response_parts.headers),
+    };
+    state.trace.record(event);
+    Response::from_parts(response_parts, Body::from(bytes))
+}

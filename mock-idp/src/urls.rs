@@ -1,0 +1,237 @@
+//! Well-known URL construction (RFC 8414 §3.1, OIDC Discovery §4.1, RFC 9728 §3.1) and the URLs of a
+//! running deployment.
+
+use url::Url;
+
+use crate::behaviour::{Behaviour, MetadataLocation};
+
+/// Splits an absolute URL into its origin (`scheme://host[:port]`) and its path without a trailing
+/// slash (`""` for the root).
+pub fn origin_and_path(url: &str) -> Result<(String, String), url::ParseError> {
+    let parsed = Url::parse(url)?;
+    let origin = parsed.origin().ascii_serialization();
+    let path = parsed.path().trim_end_matches('/').to_string();
+    Ok((origin, path))
+}
+
+/// RFC 8414 §3.1: `https://host/.well-known/oauth-authorization-server{issuer path}`.
+pub fn rfc8414_metadata_url(issuer: &str) -> Result<String, url::ParseError> {
+    let (origin, path) = origin_and_path(issuer)?;
+    Ok(format!(
+        "{origin}/.well-known/oauth-authorization-server{path}"
+    ))
+}
+
+/// OIDC discovery with path insertion (the form MCP 2025-11-25 lists second for an issuer with a path).
+pub fn oidc_inserted_url(issuer: &str) -> Result<String, url::ParseError> {
+    let (origin, path) = origin_and_path(issuer)?;
+    Ok(format!("{origin}/.well-known/openid-configuration{path}"))
+}
+
+/// OIDC Discovery §4.1: `{issuer}/.well-known/openid-configuration` (path appending).
+pub fn oidc_appended_url(issuer: &str) -> Result<String, url::ParseError> {
+    let (origin, path) = origin_and_path(issuer)?;
+    Ok(format!("{origin}{path}/.well-known/openid-configuration"))
+}
+
+/// RFC 9728 §3.1: `https://host/.well-known/oauth-protected-resource{resource path}`.
+pub fn prm_url(resource: &str) -> Result<String, url::ParseError> {
+    let (origin, path) = origin_and_path(resource)?;
+    Ok(format!(
+        "{origin}/.well-known/oauth-protected-resource{path}"
+    ))
+}
+
+/// The URLs of one running deployment, fixed once the listeners are bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Urls {
+    /// Origin serving the authorization server endpoints (the MCP origin in the 2025-03-26 layout).
+    pub as_origin: String,
+    pub mcp_origin: String,
+    /// Origin serving only the metadata (split-domain deployments).
+    pub metadata_origin: Option<String>,
+    /// `""` or `/tenant1`.
+    pub issuer_path: String,
+    /// Path of the MCP endpoint, `/mcp`.
+    pub mcp_path: String,
+}
+
+impl Urls {
+    pub fn new(
+        as_origin: impl Into<String>,
+        mcp_origin: impl Into<String>,
+        metadata_origin: Option<String>,
+        behaviour: &Behaviour,
+    ) -> Self {
+        let mcp_origin = mcp_origin.into();
+        let as_origin = if behaviour.legacy_2025_03_26_layout {
+            mcp_origin.clone()
+        } else {
+            as_origin.into()
+        };
+        Self {
+            as_origin,
+            mcp_origin,
+            metadata_origin,
+            issuer_path: behaviour
+                .issuer_path
+                .as_ref()
+                .map(|p| format!("/{}", p.trim_matches('/')))
+                .unwrap_or_default(),
+            mcp_path: "/mcp".into(),
+        }
+    }
+
+    pub fn issuer(&self) -> String {
+        format!("{}{}", self.as_origin, self.issuer_path)
+    }
+
+    /// An endpoint of the authorization server, below the issuer (`/token` gives `{issuer}/token`).
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("{}{}", self.issuer(), path)
+    }
+
+    pub fn authorization_endpoint(&self) -> String {
+        self.endpoint("/authorize")
+    }
+    pub fn token_endpoint(&self) -> String {
+        self.endpoint("/token")
+    }
+    pub fn registration_endpoint(&self) -> String {
+        self.endpoint("/register")
+    }
+    pub fn jwks_uri(&self) -> String {
+        self.endpoint("/jwks")
+    }
+    pub fn introspection_endpoint(&self) -> String {
+        self.endpoint("/introspect")
+    }
+    pub fn revocation_endpoint(&self) -> String {
+        self.endpoint("/revoke")
+    }
+    pub fn device_authorization_endpoint(&self) -> String {
+        self.endpoint("/device_authorization")
+    }
+    pub fn device_verification_uri(&self) -> String {
+        self.endpoint("/device")
+    }
+
+    /// The MCP endpoint, which is also the resource identifier (RFC 8707) of the protected server.
+    pub fn mcp_url(&self) -> String {
+        format!("{}{}", self.mcp_origin, self.mcp_path)
+    }
+
+    pub fn resource(&self) -> String {
+        self.mcp_url()
+    }
+
+    pub fn prm_path_url(&self) -> String {
+        format!(
+            "{}/.well-known/oauth-protected-resource{}",
+            self.mcp_origin, self.mcp_path
+        )
+    }
+
+    pub fn prm_root_url(&self) -> String {
+        format!("{}/.well-known/oauth-protected-resource", self.mcp_origin)
+    }
+
+    /// The protected resource metadata URL this deployment serves, if any.
+    pub fn served_prm_url(&self, behaviour: &Behaviour) -> Option<String> {
+        if behaviour.prm_at_path {
+            Some(self.prm_path_url())
+        } else if behaviour.prm_at_root {
+            Some(self.prm_root_url())
+        } else {
+            None
+        }
+    }
+
+    /// Where this deployment really serves its authorization server metadata (which is not where a
+    /// client looks for it in the split-domain and custom-path variants).
+    pub fn served_metadata_url(&self, behaviour: &Behaviour) -> String {
+        match &behaviour.metadata_location {
+            MetadataLocation::CustomPath(path) => format!("{}{}", self.as_origin, path),
+            MetadataLocation::SeparateOrigin => {
+                let origin = self.metadata_origin.as_deref().unwrap_or(&self.as_origin);
+                format!(
+                    "{origin}/.well-known/oauth-authorization-server{}",
+                    self.issuer_path
+                )
+            }
+            MetadataLocation::WellKnown => {
+                let issuer = self.issuer();
+                if behaviour.serve_rfc8414 {
+                    rfc8414_metadata_url(&issuer)
+                } else {
+                    oidc_inserted_url(&issuer)
+                }
+                .unwrap_or(issuer)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc8414_path_insertion() {
+        assert_eq!(
+            rfc8414_metadata_url("https://example.com/issuer1").unwrap(),
+            "https://example.com/.well-known/oauth-authorization-server/issuer1"
+        );
+        assert_eq!(
+            rfc8414_metadata_url("https://example.com").unwrap(),
+            "https://example.com/.well-known/oauth-authorization-server"
+        );
+    }
+
+    #[test]
+    fn oidc_both_forms_for_the_spec_example() {
+        let issuer = "https://auth.example.com/tenant1";
+        assert_eq!(
+            oidc_inserted_url(issuer).unwrap(),
+            "https://auth.example.com/.well-known/openid-configuration/tenant1"
+        );
+        assert_eq!(
+            oidc_appended_url(issuer).unwrap(),
+            "https://auth.example.com/tenant1/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn prm_urls_per_rfc9728() {
+        assert_eq!(
+            prm_url("https://resource.example.com").unwrap(),
+            "https://resource.example.com/.well-known/oauth-protected-resource"
+        );
+        assert_eq!(
+            prm_url("https://resource.example.com/resource1").unwrap(),
+            "https://resource.example.com/.well-known/oauth-protected-resource/resource1"
+        );
+        assert!(prm_url("not a url").is_err());
+    }
+
+    #[test]
+    fn deployment_urls_follow_the_behaviour() {
+        let b = crate::variants::behaviour_for(&["issuer-with-path"]).unwrap();
+        let urls = Urls::new("http://127.0.0.1:1", "http://127.0.0.1:2", None, &b);
+        assert_eq!(urls.issuer(), "http://127.0.0.1:1/tenant1");
+        assert_eq!(urls.token_endpoint(), "http://127.0.0.1:1/tenant1/token");
+        assert_eq!(
+            urls.served_metadata_url(&b),
+            "http://127.0.0.1:1/.well-known/oauth-authorization-server/tenant1"
+        );
+        assert_eq!(
+            urls.prm_path_url(),
+            "http://127.0.0.1:2/.well-known/oauth-protected-resource/mcp"
+        );
+
+        let legacy = crate::variants::behaviour_for(&["legacy-2025-03-26"]).unwrap();
+        let urls = Urls::new("http://127.0.0.1:1", "http://127.0.0.1:2", None, &legacy);
+        assert_eq!(urls.issuer(), "http://127.0.0.1:2");
+        assert_eq!(urls.served_prm_url(&legacy), None);
+    }
+}

@@ -1,0 +1,170 @@
+//! The catalogue of deliberately broken or unusual deployments.
+//!
+//! A variant is data (name, description, the requirement it breaks or exercises) plus one small hook
+//! that changes the [`Behaviour`] of the otherwise correct mock. Variants combine by applying their
+//! hooks in order; variants that change the same aspect are in the same exclusive group.
+
+mod discovery;
+mod pkce;
+mod prm;
+mod redirect;
+mod registration;
+mod timing;
+mod tokens;
+
+use serde::Serialize;
+
+use crate::behaviour::Behaviour;
+use crate::error::IdpError;
+
+/// Whether a variant violates a requirement or is a legal but unusual deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VariantKind {
+    /// Breaks a requirement: a conforming peer must detect it and stop (or work around it).
+    Broken,
+    /// Allowed by the spec, but a path that real clients often get wrong.
+    Unusual,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Variant {
+    pub name: &'static str,
+    pub kind: VariantKind,
+    pub description: &'static str,
+    /// Requirement id (see `shared/spec`) that the variant breaks or exercises.
+    pub requirement: &'static str,
+    /// The spec or RFC section behind the requirement.
+    pub reference: &'static str,
+    /// Variants of the same group change the same aspect and cannot be combined.
+    pub group: &'static str,
+    #[serde(skip)]
+    pub apply: fn(&mut Behaviour),
+}
+
+/// Every variant, in the order `mcp-authlab variants` lists them.
+pub fn catalogue() -> Vec<&'static Variant> {
+    [
+        discovery::ALL,
+        pkce::ALL,
+        registration::ALL,
+        prm::ALL,
+        redirect::ALL,
+        tokens::ALL,
+        timing::ALL,
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
+    .collect()
+}
+
+pub fn lookup(name: &str) -> Result<&'static Variant, IdpError> {
+    catalogue()
+        .into_iter()
+        .find(|v| v.name == name)
+        .ok_or_else(|| IdpError::UnknownVariant(name.to_string()))
+}
+
+/// Applies the named variants, in order, to a correct deployment's behaviour.
+pub fn behaviour_for<S: AsRef<str>>(names: &[S]) -> Result<Behaviour, IdpError> {
+    let mut behaviour = Behaviour::default();
+    let mut chosen: Vec<&'static Variant> = Vec::new();
+    for name in names {
+        let variant = lookup(name.as_ref())?;
+        if chosen.iter().any(|c| c.name == variant.name) {
+            continue;
+        }
+        if let Some(other) = chosen.iter().find(|c| c.group == variant.group) {
+            return Err(IdpError::ConflictingVariants(
+                other.name.to_string(),
+                variant.name.to_string(),
+                format!("both change the {}", variant.group),
+            ));
+        }
+        (variant.apply)(&mut behaviour);
+        chosen.push(variant);
+    }
+    Ok(behaviour)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_are_unique_and_kebab_case() {
+        let mut seen = HashSet::new();
+        for v in catalogue() {
+            assert!(seen.insert(v.name), "duplicate variant {}", v.name);
+            assert!(
+                v.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{} is not kebab-case",
+                v.name
+            );
+            assert!(!v.description.is_empty() && !v.requirement.is_empty());
+        }
+    }
+
+    #[test]
+    fn every_variant_changes_the_behaviour() {
+        for v in catalogue() {
+            let changed = behaviour_for(&[v.name]).unwrap();
+            assert_ne!(changed, Behaviour::default(), "{} changes nothing", v.name);
+        }
+    }
+
+    #[test]
+    fn unknown_variant_is_a_typed_error() {
+        assert!(matches!(
+            behaviour_for(&["no-such-thing"]),
+            Err(IdpError::UnknownVariant(n)) if n == "no-such-thing"
+        ));
+    }
+
+    #[test]
+    fn same_group_variants_conflict_and_others_combine() {
+        assert!(matches!(
+            behaviour_for(&["oidc-discovery-only", "rfc8414-only"]),
+            Err(IdpError::ConflictingVariants(..))
+        ));
+        let b = behaviour_for(&["issuer-with-path", "pkce-not-enforced"]).unwrap();
+        assert_eq!(b.issuer_path.as_deref(), Some("tenant1"));
+        assert!(!b.enforce_pkce);
+    }
+
+    #[test]
+    fn catalogue_covers_the_required_deployments() {
+        let names: HashSet<_> = catalogue().iter().map(|v| v.name).collect();
+        for required in [
+            "split-domain-metadata",
+            "custom-metadata-path",
+            "issuer-with-path",
+            "oidc-discovery-only",
+            "rfc8414-only",
+            "pkce-not-advertised",
+            "pkce-plain-only",
+            "pkce-not-enforced",
+            "issuer-mismatch",
+            "no-registration-endpoint",
+            "cimd-only",
+            "prm-missing",
+            "prm-root-only",
+            "prm-resource-mismatch",
+            "challenge-without-resource-metadata",
+            "legacy-2025-03-26",
+            "wrong-state",
+            "wrong-iss",
+            "refresh-without-rotation",
+            "wrong-audience",
+            "expired-tokens",
+            "slow-metadata",
+            "hanging-token-endpoint",
+        ] {
+            assert!(names.contains(required), "missing variant {required}");
+        }
+    }
+}

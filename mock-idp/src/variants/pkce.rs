@@ -1,0 +1,37 @@
+use super::{Variant, VariantKind::*};
+
+pub(super) const ALL: &[&Variant] = &[&NOT_ADVERTISED, &PLAIN_ONLY, &NOT_ENFORCED];
+
+const NOT_ADVERTISED: Variant = Variant {
+    name: "pkce-not-advertised",
+    kind: Broken,
+    description:
+        "the metadata has no `code_challenge_methods_supported`: clients must refuse to proceed",
+    requirement: "C-PKCE-3",
+    reference: "MCP 2025-11-25 Authorization Code Protection; RFC 8414 §2",
+    group: "pkce methods",
+    apply: |b| b.code_challenge_methods = None,
+};
+
+const PLAIN_ONLY: Variant = Variant {
+    name: "pkce-plain-only",
+    kind: Broken,
+    description: "the metadata advertises only the `plain` PKCE method (no S256)",
+    requirement: "C-PKCE-2",
+    reference: "MCP 2025-11-25 Authorization Code Protection; OAuth 2.1 §4.1.1",
+    group: "pkce methods",
+    apply: |b| {
+        b.code_challenge_methods = Some(vec!["plain".into()]);
+        b.accept_plain_pkce = true;
+    },
+};
+
+const NOT_ENFORCED: Variant = Variant {
+    name: "pkce-not-enforced",
+    kind: Broken,
+    description: "the authorization server issues codes and tokens without checking PKCE",
+    requirement: "AS-PKCE-1",
+    reference: "OAuth 2.1 §4.1.3, §7.5.2",
+    group: "pkce enforcement",
+    apply: |b| b.enforce_pkce = false,
+};

@@ -123,6 +123,9 @@ pub struct Store {
     pub used_assertion_ids: Mutex<HashSet<String>>,
     /// Consent transactions of the HTML login page, by transaction id.
     pub pending_consents: Mutex<HashMap<String, crate::form::Params>>,
+    /// MCP sessions (`Mcp-Session-Id`) by id, each bound to the subject that opened it (MCP
+    /// Security Best Practices › Session Hijacking). A session is never authentication.
+    pub mcp_sessions: Mutex<HashMap<String, String>>,
 }
 
 impl Store {

@@ -1,16 +1,376 @@
-//! Client lookup, including client ID metadata documents (draft-ietf-oauth-client-id-metadata-document):
-//! a `client_id` that is an https URL is resolved by fetching the document (loopback hosts only) or
-//! from `Config::client_metadata_documents`.
+//! Client lookup, including client ID metadata documents (draft-ietf-oauth-client-id-metadata-document,
+//! MCP 2025-11-25 "Client ID Metadata Documents", requirement AS-CIMD-1): a `client_id` that is an
+//! https URL with a path is resolved from `Config::client_metadata_documents` or, for loopback hosts
+//! only, by fetching the document.
+//!
+//! Test convenience: besides `https://`, an `http://` client_id URL is accepted when its host is a
+//! loopback address (127.0.0.0/8, `::1`, `localhost`), so the fetch path can be exercised against a
+//! plain local listener. The mock never sends a request to any other host (SSRF guard).
+
+use std::net::IpAddr;
+
+use axum::http::header;
+use serde_json::{Map, Value};
+use url::{Host, Url};
 
 use crate::error::OAuthError;
 use crate::state::IdpState;
-use crate::store::Client;
+use crate::store::{Client, ClientSource};
+
+/// Largest metadata document (or JWK Set) the mock reads.
+const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
+
+/// Token endpoint authentication methods a metadata document may name: the document is public, so
+/// no shared secret can be bound to it (draft-ietf-oauth-client-id-metadata-document §4.1).
+const DOCUMENT_AUTH_METHODS: &[&str] = &["none", "private_key_jwt"];
 
 /// The client registered under `client_id`, resolving a metadata document URL when the deployment
-/// supports them.
-pub(crate) async fn resolve_client(state: &IdpState, client_id: &str) -> Result<Client, OAuthError> {
-    state
-        .store
-        .client(client_id)
-        .ok_or_else(|| OAuthError::invalid_client(format!("unknown client_id `{client_id}`")))
+/// supports them. A resolved document is cached in the store.
+pub(crate) async fn resolve_client(
+    state: &IdpState,
+    client_id: &str,
+) -> Result<Client, OAuthError> {
+    if let Some(client) = state.store.client(client_id) {
+        return Ok(client);
+    }
+    let unknown =
+        |why: &str| OAuthError::invalid_client(format!("unknown client_id `{client_id}`{why}"));
+    let Some(url) = metadata_document_url(client_id) else {
+        return Err(unknown(""));
+    };
+    if !state.behaviour.cimd_supported {
+        return Err(unknown(
+            ": this deployment does not support client ID metadata documents \
+             (`client_id_metadata_document_supported` is false) and the client is not registered",
+        ));
+    }
+    let document = match state.config.client_metadata_documents.get(client_id) {
+        Some(document) => document.clone(),
+        None => fetch_json(state, &url, "client ID metadata document").await?,
+    };
+    let mut client = client_from_document(client_id, &document)?;
+    if client.token_endpoint_auth_method == "private_key_jwt" && client.jwks.is_none() {
+        client.jwks = Some(fetch_jwks_uri(state, &document).await?);
+    }
+    state.store.insert_client(client.clone());
+    Ok(client)
+}
+
+/// `Some(url)` when `client_id` has the form of a metadata document URL: `https` (or `http` on a
+/// loopback host, see the module docs), a path other than `/`, no fragment, no user info, no dot
+/// segments (draft-ietf-oauth-client-id-metadata-document §3).
+fn metadata_document_url(client_id: &str) -> Option<Url> {
+    let url = Url::parse(client_id).ok()?;
+    let scheme_ok = match url.scheme() {
+        "https" => true,
+        "http" => is_loopback(&url),
+        _ => false,
+    };
+    let path_ok = !url.path().is_empty() && url.path() != "/";
+    let dot_segments = client_id
+        .split(['/', '?'])
+        .any(|segment| segment == "." || segment == "..");
+    let clean = url.fragment().is_none() && url.username().is_empty() && url.password().is_none();
+    (scheme_ok && path_ok && clean && !dot_segments).then_some(url)
+}
+
+/// Whether the URL's host is a loopback address: 127.0.0.0/8, `::1` or `localhost`.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Fetches a JSON document with `state.http` (which has a timeout and follows no redirects), but
+/// only from a loopback host; anything else must be preloaded in the config.
+async fn fetch_json(state: &IdpState, url: &Url, what: &str) -> Result<Value, OAuthError> {
+    if !is_loopback(url) {
+        return Err(OAuthError::invalid_client(format!(
+            "the {what} `{url}` is not preloaded and the mock only fetches loopback URLs \
+             (127.0.0.0/8, ::1, localhost) to guard against SSRF; add it to the config under \
+             `client_metadata_documents` (a table keyed by the URL) to use it"
+        )));
+    }
+    let failed = |why: String| {
+        OAuthError::invalid_client(format!("could not fetch the {what} `{url}`: {why}"))
+    };
+    let response = state
+        .http
+        .get(url.clone())
+        .header(header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    if !response.status().is_success() {
+        return Err(failed(format!("HTTP status {}", response.status())));
+    }
+    let body = response.bytes().await.map_err(|e| failed(e.to_string()))?;
+    if body.len() > MAX_DOCUMENT_BYTES {
+        return Err(failed(format!("larger than {MAX_DOCUMENT_BYTES} bytes")));
+    }
+    serde_json::from_slice(&body).map_err(|e| failed(format!("not valid JSON: {e}")))
+}
+
+/// The JWK Set of a `private_key_jwt` document that names `jwks_uri` instead of inline `jwks`.
+async fn fetch_jwks_uri(state: &IdpState, document: &Value) -> Result<Value, OAuthError> {
+    let invalid = |d: &str| OAuthError::invalid_client(format!("client ID metadata document: {d}"));
+    let uri = document
+        .get("jwks_uri")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid("`private_key_jwt` needs `jwks` or `jwks_uri` (RFC 7591 §2)"))?;
+    let url = Url::parse(uri).map_err(|e| invalid(&format!("`jwks_uri` is not a URL: {e}")))?;
+    let jwks = fetch_json(state, &url, "JWK Set").await?;
+    if !jwks.get("keys").is_some_and(Value::is_array) {
+        return Err(invalid("`jwks_uri` does not serve a JWK Set (RFC 7517 §5)"));
+    }
+    Ok(jwks)
+}
+
+/// Validates a metadata document (AS-CIMD-1) and turns it into a client.
+fn client_from_document(client_id: &str, document: &Value) -> Result<Client, OAuthError> {
+    let invalid = |d: String| {
+        OAuthError::invalid_client(format!(
+            "client ID metadata document `{client_id}`: {d} (draft-ietf-oauth-client-id-metadata-document §4)"
+        ))
+    };
+    let doc: &Map<String, Value> = document
+        .as_object()
+        .ok_or_else(|| invalid("is not a JSON object".into()))?;
+    let string = |key: &str| -> Result<Option<&str>, OAuthError> {
+        match doc.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err(invalid(format!("`{key}` is not a string"))),
+        }
+    };
+    let strings = |key: &str| -> Result<Option<Vec<String>>, OAuthError> {
+        match doc.get(key) {
+            None => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .map(Some)
+                .ok_or_else(|| invalid(format!("`{key}` is not an array of strings"))),
+            Some(_) => Err(invalid(format!("`{key}` is not an array"))),
+        }
+    };
+
+    match string("client_id")? {
+        Some(id) if id == client_id => {}
+        Some(id) => {
+            return Err(invalid(format!(
+                "its `client_id` is `{id}`, which is not exactly the URL it was fetched from"
+            )))
+        }
+        None => return Err(invalid("`client_id` is missing".into())),
+    }
+    let client_name = string("client_name")?
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| invalid("`client_name` is missing or empty".into()))?;
+    let redirect_uris = strings("redirect_uris")?
+        .filter(|uris| !uris.is_empty())
+        .ok_or_else(|| invalid("`redirect_uris` is missing or empty".into()))?;
+    for uri in &redirect_uris {
+        let parsed = Url::parse(uri)
+            .map_err(|e| invalid(format!("redirect URI `{uri}` is not an absolute URI: {e}")))?;
+        if parsed.fragment().is_some() {
+            return Err(invalid(format!(
+                "redirect URI `{uri}` has a fragment (OAuth 2.1 §2.3.1)"
+            )));
+        }
+    }
+    if doc.contains_key("client_secret") {
+        return Err(invalid(
+            "it contains `client_secret`; a public document cannot carry a shared secret".into(),
+        ));
+    }
+    let method = string("token_endpoint_auth_method")?.unwrap_or("none");
+    if !DOCUMENT_AUTH_METHODS.contains(&method) {
+        return Err(invalid(format!(
+            "`token_endpoint_auth_method` is `{method}`; only `none` or `private_key_jwt` are allowed \
+             (no shared secrets)"
+        )));
+    }
+    let jwks = doc.get("jwks").cloned();
+    if jwks
+        .as_ref()
+        .is_some_and(|j| !j.get("keys").is_some_and(Value::is_array))
+    {
+        return Err(invalid("`jwks` is not a JWK Set (RFC 7517 §5)".into()));
+    }
+    let grant_types = strings("grant_types")?
+        .unwrap_or_else(|| vec!["authorization_code".into(), "refresh_token".into()]);
+    Ok(Client {
+        client_id: client_id.to_string(),
+        client_secret: None,
+        redirect_uris,
+        grant_types,
+        token_endpoint_auth_method: method.to_string(),
+        jwks,
+        scope: string("scope")?.map(str::to_owned),
+        client_name: Some(client_name.to_string()),
+        source: ClientSource::MetadataDocument,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::error::ErrorCode;
+    use crate::urls::Urls;
+    use serde_json::json;
+
+    const DOC_URL: &str = "https://client.example.com/oauth/client.json";
+
+    fn document(client_id: &str) -> Value {
+        json!({
+            "client_id": client_id,
+            "client_name": "Example MCP Client",
+            "redirect_uris": ["http://127.0.0.1/callback"],
+            "token_endpoint_auth_method": "none"
+        })
+    }
+
+    fn state_with(variants: &[&str], documents: &[(&str, Value)]) -> IdpState {
+        let behaviour = crate::variants::behaviour_for(variants).unwrap();
+        let urls = Urls::new("http://127.0.0.1:1", "http://127.0.0.1:2", None, &behaviour);
+        let mut config = Config::default();
+        for (url, doc) in documents {
+            config
+                .client_metadata_documents
+                .insert(url.to_string(), doc.clone());
+        }
+        IdpState::new(config, behaviour, urls).unwrap()
+    }
+
+    #[tokio::test]
+    async fn preloaded_document_is_accepted_and_cached() {
+        let state = state_with(&[], &[(DOC_URL, document(DOC_URL))]);
+        let client = resolve_client(&state, DOC_URL).await.unwrap();
+        assert_eq!(client.source, ClientSource::MetadataDocument);
+        assert_eq!(client.redirect_uris, vec!["http://127.0.0.1/callback"]);
+        assert_eq!(client.token_endpoint_auth_method, "none");
+        assert_eq!(client.client_name.as_deref(), Some("Example MCP Client"));
+        assert_eq!(state.store.client(DOC_URL), Some(client));
+    }
+
+    #[tokio::test]
+    async fn mismatched_client_id_is_rejected() {
+        let other = "https://client.example.com/oauth/other.json";
+        let state = state_with(&[], &[(DOC_URL, document(other))]);
+        let err = resolve_client(&state, DOC_URL).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidClient);
+        assert!(err.description.contains("not exactly the URL"), "{err}");
+        assert!(state.store.client(DOC_URL).is_none());
+    }
+
+    #[tokio::test]
+    async fn documents_missing_fields_or_with_secrets_are_rejected() {
+        let cases = [
+            ("client_name", json!(null), "client_name"),
+            ("redirect_uris", json!([]), "redirect_uris"),
+            ("redirect_uris", json!(["not a uri"]), "not an absolute URI"),
+            (
+                "token_endpoint_auth_method",
+                json!("client_secret_basic"),
+                "no shared secrets",
+            ),
+            ("client_secret", json!("s3cret"), "client_secret"),
+        ];
+        for (key, value, expected) in cases {
+            let mut doc = document(DOC_URL);
+            if value.is_null() {
+                doc.as_object_mut().unwrap().remove(key);
+            } else {
+                doc[key] = value;
+            }
+            let state = state_with(&[], &[(DOC_URL, doc)]);
+            let err = resolve_client(&state, DOC_URL).await.unwrap_err();
+            assert!(err.description.contains(expected), "{key}: {err}");
+        }
+        let state = state_with(&[], &[(DOC_URL, json!(["not", "an", "object"]))]);
+        let err = resolve_client(&state, DOC_URL).await.unwrap_err();
+        assert!(err.description.contains("JSON object"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn non_loopback_host_is_refused_without_network() {
+        let state = state_with(&[], &[]);
+        let err = resolve_client(&state, DOC_URL).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidClient);
+        assert!(err.description.contains("only fetches loopback"), "{err}");
+        assert!(
+            err.description.contains("client_metadata_documents"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn cimd_disabled_means_unknown_client() {
+        let state = state_with(
+            &["no-registration-endpoint"],
+            &[(DOC_URL, document(DOC_URL))],
+        );
+        let err = resolve_client(&state, DOC_URL).await.unwrap_err();
+        assert!(err.description.starts_with("unknown client_id"), "{err}");
+        assert!(err.description.contains("does not support"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn non_url_client_ids_are_just_unknown() {
+        let state = state_with(&[], &[]);
+        for id in [
+            "plain-id",
+            "https://client.example.com/",
+            "https://client.example.com",
+            "http://client.example.com/doc.json",
+            "https://client.example.com/a/../doc.json",
+            "https://client.example.com/doc.json#frag",
+        ] {
+            let err = resolve_client(&state, id).await.unwrap_err();
+            assert_eq!(err.description, format!("unknown client_id `{id}`"), "{id}");
+        }
+    }
+
+    #[tokio::test]
+    async fn loopback_document_is_fetched_over_a_real_socket() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let url = format!("http://{addr}/client.json");
+        let served = document(&url);
+        let app = axum::Router::new().route(
+            "/client.json",
+            axum::routing::get(move || async move { axum::Json(served) }),
+        );
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let state = state_with(&[], &[]);
+        let client = resolve_client(&state, &url).await.unwrap();
+        assert_eq!(client.client_id, url);
+        assert_eq!(client.source, ClientSource::MetadataDocument);
+
+        let missing = format!("http://{addr}/missing.json");
+        let err = resolve_client(&state, &missing).await.unwrap_err();
+        assert!(err.description.contains("404"), "{err}");
+        server.abort();
+    }
+
+    #[test]
+    fn loopback_detection() {
+        for (url, expected) in [
+            ("http://127.0.0.1/x", true),
+            ("http://127.3.4.5:8/x", true),
+            ("http://[::1]:9/x", true),
+            ("http://LOCALHOST/x", true),
+            ("http://128.0.0.1/x", false),
+            ("http://localhost.example.com/x", false),
+        ] {
+            assert_eq!(is_loopback(&Url::parse(url).unwrap()), expected, "{url}");
+        }
+    }
 }

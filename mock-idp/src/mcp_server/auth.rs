@@ -1,0 +1,363 @@
+//! Bearer token authentication of every request to the MCP endpoint (OAuth 2.1 §5.1-§5.3,
+//! RFC 6750 §2.1 and §3, RFC 9728 §5.1, MCP Authorization › Access Token Usage).
+//!
+//! Runs as middleware before the JSON-RPC body is read; on success the validated
+//! [`AccessTokenClaims`] are put into the request extensions.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use super::challenge::Challenge;
+use crate::access_token::{self, AccessTokenClaims};
+use crate::error::{ErrorCode, OAuthError};
+use crate::state::IdpState;
+
+/// Why a request was not let through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No Bearer credentials at all: 401 and a challenge with no `error` (RFC 6750 §3.1).
+    NoCredentials(String),
+    /// A malformed `Authorization` header: 400 `invalid_request` (RFC 6750 §3.1).
+    Malformed(String),
+    /// A token that does not validate: 401 `invalid_token` (OAuth 2.1 §5.3; RFC 6750 §3.1).
+    InvalidToken(String),
+    /// A valid token without the scopes the request needs: 403 `insufficient_scope`
+    /// (RFC 6750 §3.1; MCP 2025-11-25 Runtime Insufficient Scope Errors).
+    InsufficientScope { scope: String, description: String },
+}
+
+impl AuthFailure {
+    /// The error response with its `WWW-Authenticate` challenge.
+    pub fn response(self, state: &IdpState) -> Response {
+        let (code, description, challenge) = match self {
+            Self::NoCredentials(description) => {
+                let challenge = Challenge::for_deployment(state, true).render();
+                return no_credentials(&challenge, &description);
+            }
+            Self::Malformed(d) => (
+                ErrorCode::InvalidRequest,
+                d,
+                Challenge::for_deployment(state, true),
+            ),
+            Self::InvalidToken(d) => (
+                ErrorCode::InvalidToken,
+                d,
+                Challenge::for_deployment(state, true),
+            ),
+            Self::InsufficientScope { scope, description } => (
+                ErrorCode::InsufficientScope,
+                description,
+                Challenge::for_deployment(state, false).param("scope", scope),
+            ),
+        };
+        let challenge = challenge.error(code.as_str(), &description);
+        let mut error = OAuthError::new(code, description);
+        error.www_authenticate = Some(challenge.render());
+        error.into_response()
+    }
+}
+
+/// 401 for a request without credentials. The body, like the challenge, has no `error` code.
+fn no_credentials(challenge: &str, description: &str) -> Response {
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        Json(json!({ "error_description": description })),
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(value) = HeaderValue::from_str(challenge) {
+        headers.insert(header::WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
+/// RFC 6750 §2.1 `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+fn is_b64token(s: &str) -> bool {
+    let body = s.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+/// The Bearer token of the request: `Ok(None)` without Bearer credentials, `Err` when the
+/// `Authorization` header is malformed. The scheme is case-insensitive (RFC 9110 §11.1).
+pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, AuthFailure> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(AuthFailure::Malformed(
+            "more than one Authorization header (RFC 6750 §2.1; RFC 9110 §11.6.2)".into(),
+        ));
+    }
+    let value = value.to_str().map_err(|_| {
+        AuthFailure::Malformed(
+            "the Authorization header is not visible ASCII (RFC 6750 §2.1)".into(),
+        )
+    })?;
+    let (scheme, rest) = match value.find([' ', '\t']) {
+        Some(i) => (&value[..i], &value[i..]),
+        None => (value, ""),
+    };
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Ok(None);
+    }
+    if !rest.is_empty() && !rest.starts_with(' ') {
+        return Err(AuthFailure::Malformed(
+            "the Bearer scheme must be followed by spaces, not a tab (RFC 6750 §2.1)".into(),
+        ));
+    }
+    let token = rest.trim_start_matches(' ');
+    if token.is_empty() {
+        return Err(AuthFailure::Malformed(
+            "`Authorization: Bearer` carries no token (RFC 6750 §2.1)".into(),
+        ));
+    }
+    if !is_b64token(token) {
+        return Err(AuthFailure::Malformed(
+            "the Bearer credentials must be exactly one b64token: no spaces, no second token, only A-Z a-z 0-9 - . _ ~ + / and trailing = (RFC 6750 §2.1)".into(),
+        ));
+    }
+    Ok(Some(token))
+}
+
+/// Whether the query string carries `access_token` (which OAuth 2.1 §5.1 forbids using).
+fn token_in_query(query: Option<&str>) -> bool {
+    query.is_some_and(|q| {
+        url::form_urlencoded::parse(q.as_bytes()).any(|(k, _)| k == "access_token")
+    })
+}
+
+/// Checks the request's credentials: Bearer header, token validation (signature, `typ`, issuer,
+/// audience, expiry, revocation) and the scope every MCP request needs.
+pub async fn authenticate(
+    state: &IdpState,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<AccessTokenClaims, AuthFailure> {
+    let Some(token) = bearer_token(headers)? else {
+        let mut description =
+            "this MCP server needs an access token in `Authorization: Bearer <token>` (RFC 6750 §2.1; MCP Authorization › Token Requirements)".to_string();
+        if token_in_query(query) {
+            description
+                .push_str("; an `access_token` in the query string is ignored (OAuth 2.1 §5.1.2)");
+        }
+        return Err(AuthFailure::NoCredentials(description));
+    };
+    let claims = access_token::validate(state, token)
+        .await
+        .map_err(|rejection| AuthFailure::InvalidToken(rejection.to_string()))?;
+    if let Some(required) = &state.config.required_scope {
+        if !claims.has_scope(required) {
+            return Err(AuthFailure::InsufficientScope {
+                scope: required.clone(),
+                description: format!(
+                    "the token's scope `{}` lacks `{required}`, which every request to this server needs (RFC 6750 §3.1)",
+                    claims.scope
+                ),
+            });
+        }
+    }
+    Ok(claims)
+}
+
+/// Middleware on the MCP endpoint: every request but a CORS preflight must be authorized.
+pub async fn require_bearer(
+    State(state): State<IdpState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if request.method() == Method::OPTIONS {
+        return next.run(request).await;
+    }
+    match authenticate(&state, request.headers(), request.uri().query()).await {
+        Ok(claims) => {
+            request.extensions_mut().insert(claims);
+            next.run(request).await
+        }
+        Err(failure) => failure.response(&state),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mcp_server::test_support::*;
+    use axum::http::StatusCode;
+
+    fn auth(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn bearer_extraction_follows_rfc6750_grammar() {
+        assert_eq!(
+            bearer_token(&auth("Bearer abc.DEF-_~+/==")),
+            Ok(Some("abc.DEF-_~+/=="))
+        );
+        assert_eq!(bearer_token(&auth("bearer abc")), Ok(Some("abc")));
+        assert_eq!(
+            bearer_token(&auth("BEARER  abc")),
+            Ok(Some("abc")),
+            "1*SP is allowed"
+        );
+        assert_eq!(bearer_token(&auth("Basic dXNlcjpwdw==")), Ok(None));
+        assert_eq!(bearer_token(&HeaderMap::new()), Ok(None));
+        for bad in [
+            "Bearer",
+            "Bearer a b",
+            "Bearer\tabc",
+            "Bearer a=b",
+            "Bearer =",
+        ] {
+            assert!(
+                matches!(bearer_token(&auth(bad)), Err(AuthFailure::Malformed(_))),
+                "{bad}"
+            );
+        }
+        let mut two = auth("Bearer a");
+        two.append(header::AUTHORIZATION, HeaderValue::from_static("Bearer b"));
+        assert!(matches!(bearer_token(&two), Err(AuthFailure::Malformed(_))));
+    }
+
+    #[test]
+    fn query_tokens_are_detected_only_to_explain_why_they_are_ignored() {
+        assert!(token_in_query(Some("a=1&access_token=x")));
+        assert!(!token_in_query(Some("token=x")));
+        assert!(!token_in_query(None));
+    }
+
+    #[tokio::test]
+    async fn no_token_is_401_with_resource_metadata_and_scope_but_no_error() {
+        let state = IdpState::for_tests(&[]);
+        let response = rpc(&state, None, &ping()).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()["access-control-allow-origin"], "*");
+        let params = challenge(&response);
+        assert_eq!(
+            params["resource_metadata"],
+            "http://127.0.0.1:2/.well-known/oauth-protected-resource/mcp"
+        );
+        assert_eq!(params["scope"], "mcp:tools");
+        assert!(!params.contains_key("error"), "{params:?}");
+        assert!(json(response).await.get("error").is_none());
+    }
+
+    #[tokio::test]
+    async fn token_in_query_is_ignored() {
+        let state = IdpState::for_tests(&[]);
+        let token = token(&state, &["mcp:tools"]).await;
+        let response = send(
+            &state,
+            post_json(&format!("/mcp?access_token={token}"), None, &ping()),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(!challenge(&response).contains_key("error"));
+        let body = json(response).await;
+        assert!(body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("query"));
+    }
+
+    #[tokio::test]
+    async fn bad_token_is_401_invalid_token() {
+        let state = IdpState::for_tests(&[]);
+        let response = rpc(&state, Some("not-a-jwt"), &ping()).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let params = challenge(&response);
+        assert_eq!(params["error"], "invalid_token");
+        assert!(params["error_description"].contains("well-formed"));
+        assert_eq!(params["scope"], "mcp:tools");
+        assert!(params.contains_key("resource_metadata"));
+
+        let other = IdpState::for_tests(&[]);
+        let forged = token(&other, &["mcp:tools"]).await;
+        let response = rpc(&state, Some(&forged), &ping()).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(json(response).await["error"], "invalid_token");
+    }
+
+    #[tokio::test]
+    async fn lowercase_scheme_is_accepted() {
+        let state = IdpState::for_tests(&[]);
+        let token = token(&state, &["mcp:tools"]).await;
+        let mut request = post_json("/mcp", None, &ping());
+        request.headers_mut().insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("bearer {token}")).unwrap(),
+        );
+        assert_eq!(send(&state, request).await.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn bearer_without_token_is_400_invalid_request() {
+        let state = IdpState::for_tests(&[]);
+        let mut request = post_json("/mcp", None, &ping());
+        request
+            .headers_mut()
+            .insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer"));
+        let response = send(&state, request).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(challenge(&response)["error"], "invalid_request");
+        assert_eq!(json(response).await["error"], "invalid_request");
+    }
+
+    #[tokio::test]
+    async fn missing_required_scope_is_403_insufficient_scope() {
+        let state = IdpState::for_tests(&[]);
+        let token = token(&state, &["profile"]).await;
+        let response = rpc(&state, Some(&token), &ping()).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        let params = challenge(&response);
+        assert_eq!(params["error"], "insufficient_scope");
+        assert_eq!(params["scope"], "mcp:tools");
+        assert!(params.contains_key("resource_metadata"));
+    }
+
+    #[tokio::test]
+    async fn variant_tokens_are_rejected() {
+        for variant in ["wrong-audience", "expired-tokens"] {
+            let state = IdpState::for_tests(&[variant]);
+            let token = token(&state, &["mcp:tools"]).await;
+            let response = rpc(&state, Some(&token), &ping()).await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{variant}");
+            assert_eq!(challenge(&response)["error"], "invalid_token", "{variant}");
+        }
+    }
+
+    #[tokio::test]
+    async fn challenge_follows_the_prm_variants() {
+        for variant in [
+            "prm-missing",
+            "challenge-without-resource-metadata",
+            "prm-root-only",
+        ] {
+            let state = IdpState::for_tests(&[variant]);
+            let response = rpc(&state, None, &ping()).await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{variant}");
+            let params = challenge(&response);
+            assert!(
+                !params.contains_key("resource_metadata"),
+                "{variant}: {params:?}"
+            );
+            assert_eq!(params["scope"], "mcp:tools", "{variant}");
+        }
+        let legacy = IdpState::for_tests(&["legacy-2025-03-26"]);
+        let response = rpc(&legacy, None, &ping()).await;
+        assert_eq!(
+            response.headers()["www-authenticate"],
+            "Bearer scope=\"mcp:tools\""
+        );
+    }
+}

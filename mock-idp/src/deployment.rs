@@ -144,7 +144,7 @@ impl Deployment {
         let mut handles = Vec::new();
         let mut tasks = Vec::new();
         for (role, listener) in listeners {
-            let router = traced(role_router(&state, role), &state, role);
+            let router = origin_app(&state, role);
             let handle = Handle::new();
             let service = router.into_make_service();
             let task = match &rustls {
@@ -208,7 +208,13 @@ impl Deployment {
     }
 }
 
-/// The router of one origin of the deployment.
+/// The complete router of one origin as it is served: its routes, the request trace, the body
+/// limit and the timing hooks. Use it with `tower::ServiceExt::oneshot` to test a whole origin in memory.
+pub fn origin_app(state: &IdpState, role: Role) -> Router {
+    traced(role_router(state, role), state, role)
+}
+
+/// The routes of one origin of the deployment (without the trace layer).
 pub fn role_router(state: &IdpState, role: Role) -> Router {
     match role {
         Role::McpServer if state.behaviour.legacy_2025_03_26_layout => {

@@ -126,6 +126,7 @@ async fn variants_and_trace_file() {
 
     assert!(process.terminate(Duration::from_secs(5)).unwrap().success());
     let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(text.ends_with('\n'), "every trace line is complete: {text}");
     let events: Vec<Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

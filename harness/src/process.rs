@@ -1,5 +1,10 @@
 //! A spawned process in its own process group: read a ready line with a timeout, stop it with
 //! SIGTERM then SIGKILL, and never leave it (or its children) behind, even on panic.
+//!
+//! The group is only ever signalled while its leader is unreaped (running, or a zombie): until the
+//! leader is reaped its pid, which is the group id, cannot be reused, so `killpg` cannot hit an
+//! unrelated group. Exit is detected with `waitid(WNOWAIT)`, which leaves the zombie in place; the
+//! rest of the group is killed; only then is the leader reaped.
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
@@ -8,6 +13,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{killpg, Signal};
+use nix::sys::wait::{waitid, Id, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +43,9 @@ pub struct ProcessGroup {
     program: String,
     child: Child,
     lines: Option<mpsc::Receiver<String>>,
+    /// The leader's exit status once it has been reaped; from then on the group is never
+    /// signalled again (its id may belong to someone else).
+    reaped: Option<ExitStatus>,
 }
 
 impl ProcessGroup {
@@ -52,6 +61,7 @@ impl ProcessGroup {
             program,
             child,
             lines: None,
+            reaped: None,
         })
     }
 
@@ -92,14 +102,60 @@ impl ProcessGroup {
                 Err(ProcessError::ReadyTimeout { program, timeout })
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                let status = self.child.try_wait().ok().flatten();
+                let status = self.try_reap().ok().flatten();
                 Err(ProcessError::NoReadyLine { program, status })
             }
         }
     }
 
+    /// Signals the whole group; never once the leader is reaped.
     fn signal(&self, signal: Signal) {
-        let _ = killpg(Pid::from_raw(self.child.id() as i32), signal);
+        if self.reaped.is_none() {
+            let _ = killpg(Pid::from_raw(self.child.id() as i32), signal);
+        }
+    }
+
+    fn wait_error(&self, source: std::io::Error) -> ProcessError {
+        ProcessError::Wait {
+            program: self.program.clone(),
+            source,
+        }
+    }
+
+    /// Whether the leader has exited, without reaping it (`waitid` with `WNOWAIT`).
+    fn leader_exited(&self) -> Result<bool, ProcessError> {
+        if self.reaped.is_some() {
+            return Ok(true);
+        }
+        let pid = Pid::from_raw(self.child.id() as i32);
+        let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+        match waitid(Id::Pid(pid), flags) {
+            Ok(WaitStatus::StillAlive) => Ok(false),
+            Ok(_) => Ok(true),
+            Err(errno) => Err(self.wait_error(std::io::Error::from(errno))),
+        }
+    }
+
+    /// Once the leader has exited (or will, being killed): SIGKILL whatever is left of its group
+    /// while the leader's pid is still reserved, then reap the leader.
+    fn kill_group_and_reap(&mut self) -> Result<ExitStatus, ProcessError> {
+        if let Some(status) = self.reaped {
+            return Ok(status);
+        }
+        self.signal(Signal::SIGKILL);
+        let status = self.child.wait().map_err(|e| self.wait_error(e))?;
+        self.reaped = Some(status);
+        Ok(status)
+    }
+
+    /// `Some(status)` if the leader has exited, in which case its group is killed and it is
+    /// reaped; `None` while it runs.
+    fn try_reap(&mut self) -> Result<Option<ExitStatus>, ProcessError> {
+        if self.leader_exited()? {
+            self.kill_group_and_reap().map(Some)
+        } else {
+            Ok(None)
+        }
     }
 
     /// SIGTERM to the group; SIGKILL after `grace`. Returns the leader's exit status.
@@ -107,66 +163,39 @@ impl ProcessGroup {
         self.signal(Signal::SIGTERM);
         let deadline = Instant::now() + grace;
         loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => {
-                    // The leader is gone; make sure nothing it started survives it.
-                    self.signal(Signal::SIGKILL);
-                    return Ok(status);
-                }
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(10))
-                }
-                Ok(None) => {
-                    self.signal(Signal::SIGKILL);
-                    return self.child.wait().map_err(|source| ProcessError::Wait {
-                        program: self.program.clone(),
-                        source,
-                    });
-                }
-                Err(source) => {
-                    return Err(ProcessError::Wait {
-                        program: self.program.clone(),
-                        source,
-                    })
-                }
+            // The leader is gone: `try_reap` makes sure nothing it started survives it.
+            if let Some(status) = self.try_reap()? {
+                return Ok(status);
             }
+            if Instant::now() >= deadline {
+                return self.kill_group_and_reap();
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
-    /// Waits for the process to exit by itself, at most `timeout`; kills the group after that.
+    /// Waits for the process to exit by itself, at most `timeout`; kills the group after that,
+    /// and also when the leader exits (what it left behind in its group is killed).
     /// Returns `None` when it had to be killed.
     pub fn wait_timeout(&mut self, timeout: Duration) -> Result<Option<ExitStatus>, ProcessError> {
         let deadline = Instant::now() + timeout;
         loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => return Ok(Some(status)),
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(10))
-                }
-                Ok(None) => {
-                    self.signal(Signal::SIGKILL);
-                    let _ = self.child.wait();
-                    return Ok(None);
-                }
-                Err(source) => {
-                    return Err(ProcessError::Wait {
-                        program: self.program.clone(),
-                        source,
-                    })
-                }
+            if let Some(status) = self.try_reap()? {
+                return Ok(Some(status));
             }
+            if Instant::now() >= deadline {
+                self.kill_group_and_reap()?;
+                return Ok(None);
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 }
 
 impl Drop for ProcessGroup {
     fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            self.signal(Signal::SIGKILL);
-            let _ = self.child.wait();
-        } else {
-            self.signal(Signal::SIGKILL);
-        }
+        // Running or exited but unreaped: the group is killed before the leader is reaped.
+        let _ = self.kill_group_and_reap();
     }
 }
 
@@ -184,11 +213,63 @@ mod tests {
         let status = p.terminate(Duration::from_secs(2)).unwrap();
         assert!(!status.success());
         // The background `sleep` was in the group and is gone too.
-        std::thread::sleep(Duration::from_millis(100));
+        assert!(group_is_gone(pgid), "group still alive");
+    }
+
+    fn group_is_gone(pgid: i32) -> bool {
+        // SIGKILLed members are reaped by init (or a subreaper) shortly after.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while killpg(Pid::from_raw(pgid), None).is_ok() {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
+    }
+
+    #[test]
+    fn leader_exit_kills_what_it_left_in_its_group() {
+        // The leader prints and exits at once; its background `sleep` stays in the group.
+        let mut p =
+            ProcessGroup::spawn(Command::new("sh").args(["-c", "sleep 30 & echo ready"])).unwrap();
+        assert_eq!(p.next_line(Duration::from_secs(5)).unwrap(), "ready");
+        let pgid = p.id() as i32;
+        let status = p.wait_timeout(Duration::from_secs(5)).unwrap();
+        assert!(status.unwrap().success(), "{status:?}");
         assert!(
-            killpg(Pid::from_raw(pgid), None).is_err(),
-            "group still alive"
+            group_is_gone(pgid),
+            "the leader's background child survived it"
         );
+        // Reaped: the status is kept, and nothing is signalled any more.
+        assert_eq!(p.wait_timeout(Duration::ZERO).unwrap(), status);
+        assert_eq!(Some(p.terminate(Duration::ZERO).unwrap()), status);
+    }
+
+    #[test]
+    fn exit_is_seen_without_reaping_until_the_group_is_killed() {
+        let mut p = ProcessGroup::spawn(&mut Command::new("true")).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !p.leader_exited().unwrap() {
+            assert!(Instant::now() < deadline, "`true` did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // Still a zombie: the pid (and so the group id) is reserved until `kill_group_and_reap`.
+        assert!(p.reaped.is_none());
+        assert!(p.leader_exited().unwrap(), "WNOWAIT left the zombie");
+        assert!(p.kill_group_and_reap().unwrap().success());
+        assert!(p.reaped.is_some());
+    }
+
+    #[test]
+    fn drop_kills_the_whole_group() {
+        let mut p =
+            ProcessGroup::spawn(Command::new("sh").args(["-c", "echo ready; sleep 30 & sleep 30"]))
+                .unwrap();
+        assert_eq!(p.next_line(Duration::from_secs(5)).unwrap(), "ready");
+        let pgid = p.id() as i32;
+        drop(p);
+        assert!(group_is_gone(pgid), "group still alive after drop");
     }
 
     #[test]

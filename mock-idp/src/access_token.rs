@@ -52,6 +52,21 @@ pub fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// `iat` and `exp` of a token minted at `now` with lifetime `ttl`; with `expired`, a token that
+/// expired at least ten minutes ago. Saturating: a huge `ttl` (the config bounds it, but a `Config`
+/// can be built directly) never overflows or wraps.
+fn issued_and_expiry(now: u64, ttl: u64, expired: bool) -> (u64, u64) {
+    if expired {
+        let back = ttl.max(600);
+        (
+            now.saturating_sub(back.saturating_mul(2)),
+            now.saturating_sub(back),
+        )
+    } else {
+        (now, now.saturating_add(ttl))
+    }
+}
+
 /// Mints a signed access token for the grant, following the deployment's behaviour (audience and
 /// expiry variants). Returns the token and its claims.
 pub async fn mint(
@@ -67,11 +82,7 @@ pub async fn mint(
             .unwrap_or_else(|| state.urls.resource()),
         Audience::Fixed(aud) => aud.clone(),
     };
-    let (iat, exp) = if state.behaviour.issue_expired_tokens {
-        (now - 2 * ttl.max(600), now - ttl.max(600))
-    } else {
-        (now, now + ttl)
-    };
+    let (iat, exp) = issued_and_expiry(now, ttl, state.behaviour.issue_expired_tokens);
     let claims = AccessTokenClaims {
         iss: state.urls.issuer(),
         sub: grant.subject.clone(),
@@ -217,6 +228,15 @@ mod tests {
             validate(&a, "not-a-jwt").await,
             Err(TokenRejection::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn timestamps_saturate_instead_of_overflowing() {
+        assert_eq!(issued_and_expiry(1000, 60, false), (1000, 1060));
+        assert_eq!(issued_and_expiry(10_000, 60, true), (8_800, 9_400));
+        assert_eq!(issued_and_expiry(1000, u64::MAX, false), (1000, u64::MAX));
+        assert_eq!(issued_and_expiry(1000, u64::MAX, true), (0, 0));
+        assert_eq!(issued_and_expiry(u64::MAX, 1, false), (u64::MAX, u64::MAX));
     }
 
     #[tokio::test]

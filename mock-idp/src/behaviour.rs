@@ -69,7 +69,8 @@ pub struct Behaviour {
     pub metadata_location: MetadataLocation,
     /// The metadata names an issuer other than the one it was fetched for (RFC 8414 §3.3).
     pub metadata_issuer_mismatch: bool,
-    /// `code_challenge_methods_supported`; `None` leaves the field out.
+    /// `code_challenge_methods_supported`; `None` leaves the field out. Also the methods the
+    /// authorization endpoint accepts (see [`Behaviour::pkce_methods`]).
     pub code_challenge_methods: Option<Vec<String>>,
     pub registration_endpoint: bool,
     pub cimd_supported: bool,
@@ -81,8 +82,6 @@ pub struct Behaviour {
 
     // --- authorization endpoint
     pub enforce_pkce: bool,
-    /// Accept `code_challenge_method=plain` at the authorization endpoint.
-    pub accept_plain_pkce: bool,
     pub state_echo: StateEcho,
     pub iss_parameter: IssParameter,
 
@@ -118,7 +117,6 @@ impl Default for Behaviour {
             advertise_iss_parameter: true,
             legacy_2025_03_26_layout: false,
             enforce_pkce: true,
-            accept_plain_pkce: false,
             state_echo: StateEcho::Exact,
             iss_parameter: IssParameter::Correct,
             rotate_refresh_tokens: true,
@@ -140,8 +138,45 @@ impl Behaviour {
         self.delays.iter().rev().find(|d| d.endpoint == endpoint)
     }
 
+    /// The PKCE methods the authorization endpoint accepts (RFC 7636 §4.3): the advertised
+    /// `code_challenge_methods_supported`, or `S256` when the metadata advertises none (the
+    /// endpoint still implements what OAuth 2.1 §4.1.1 requires).
+    pub fn pkce_methods(&self) -> Vec<&str> {
+        match &self.code_challenge_methods {
+            Some(methods) => methods.iter().map(String::as_str).collect(),
+            None => vec!["S256"],
+        }
+    }
+
+    pub fn accepts_pkce_method(&self, method: &str) -> bool {
+        self.pkce_methods().contains(&method)
+    }
+
     /// Whether a separate origin is needed to serve the metadata (split domain).
     pub fn needs_metadata_origin(&self) -> bool {
         self.metadata_location == MetadataLocation::SeparateOrigin
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepted_pkce_methods_follow_the_advertised_ones_else_s256() {
+        let default = Behaviour::default();
+        assert!(default.accepts_pkce_method("S256"));
+        assert!(!default.accepts_pkce_method("plain"));
+        let not_advertised = Behaviour {
+            code_challenge_methods: None,
+            ..Behaviour::default()
+        };
+        assert_eq!(not_advertised.pkce_methods(), vec!["S256"]);
+        let plain_only = Behaviour {
+            code_challenge_methods: Some(vec!["plain".into()]),
+            ..Behaviour::default()
+        };
+        assert!(plain_only.accepts_pkce_method("plain"));
+        assert!(!plain_only.accepts_pkce_method("S256"));
     }
 }

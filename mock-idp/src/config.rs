@@ -130,12 +130,78 @@ impl Default for Config {
     }
 }
 
+/// Longest accepted token and code lifetime: one year (in seconds). Bounds the `Instant` and
+/// timestamp arithmetic done with it.
+pub const MAX_TTL_SECS: u64 = 365 * 24 * 60 * 60;
+/// Longest accepted device flow polling interval (RFC 8628 §3.2 `interval`): one hour.
+pub const MAX_POLL_INTERVAL_SECS: u64 = 3600;
+
 impl Config {
+    /// Parses and [validates](Config::validate) a TOML config; `path` is only used in messages.
     pub fn from_toml(text: &str, path: &str) -> Result<Self, IdpError> {
-        toml::from_str(text).map_err(|e| IdpError::ConfigParse {
+        let config: Self = toml::from_str(text).map_err(|e| IdpError::ConfigParse {
             path: path.to_string(),
             message: e.to_string(),
-        })
+        })?;
+        config.validate().map_err(|e| match e {
+            IdpError::InvalidConfig(message) => {
+                IdpError::InvalidConfig(format!("{path}: {message}"))
+            }
+            other => other,
+        })?;
+        Ok(config)
+    }
+
+    /// Checks what the types cannot: lifetimes within 1 s ..= 1 year, the polling interval within
+    /// 0 ..= 3600 s, `required_scope` and `step_up_scope` among `scopes_supported`, client ids
+    /// unique. The message names the field and the bad value.
+    pub fn validate(&self) -> Result<(), IdpError> {
+        let invalid = |message: String| Err(IdpError::InvalidConfig(message));
+        for (field, value) in [
+            ("access_token_ttl_secs", self.access_token_ttl_secs),
+            ("refresh_token_ttl_secs", self.refresh_token_ttl_secs),
+            ("code_ttl_secs", self.code_ttl_secs),
+        ] {
+            if !(1..=MAX_TTL_SECS).contains(&value) {
+                return invalid(format!(
+                    "{field} = {value} is out of range: it must be between 1 and {MAX_TTL_SECS} \
+                     seconds (one year)"
+                ));
+            }
+        }
+        if self.device_poll_interval_secs > MAX_POLL_INTERVAL_SECS {
+            return invalid(format!(
+                "device_poll_interval_secs = {} is out of range: it must be between 0 and \
+                 {MAX_POLL_INTERVAL_SECS} seconds",
+                self.device_poll_interval_secs
+            ));
+        }
+        let scopes = || self.scopes_supported.join(" ");
+        if let Some(scope) = &self.required_scope {
+            if !self.scopes_supported.contains(scope) {
+                return invalid(format!(
+                    "required_scope = {scope:?} is not in scopes_supported [{}]",
+                    scopes()
+                ));
+            }
+        }
+        if !self.scopes_supported.contains(&self.step_up_scope) {
+            return invalid(format!(
+                "step_up_scope = {:?} is not in scopes_supported [{}]",
+                self.step_up_scope,
+                scopes()
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for client in &self.clients {
+            if !seen.insert(client.client_id.as_str()) {
+                return invalid(format!(
+                    "clients: client_id {:?} is configured more than once",
+                    client.client_id
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn load(path: &Path) -> Result<Self, IdpError> {
@@ -183,5 +249,82 @@ mod tests {
         assert_eq!(c.clients[0].effective_auth_method(), "client_secret_basic");
         let err = Config::from_toml("no_such_field = 1", "bad.toml").unwrap_err();
         assert!(err.to_string().contains("bad.toml"), "{err}");
+    }
+
+    fn invalid(toml: &str) -> String {
+        match Config::from_toml(toml, "bad.toml") {
+            Err(IdpError::InvalidConfig(message)) => message,
+            other => panic!("{toml}: expected InvalidConfig, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn lifetimes_are_bounded_and_named() {
+        for field in [
+            "access_token_ttl_secs",
+            "refresh_token_ttl_secs",
+            "code_ttl_secs",
+        ] {
+            for bad in ["0", "31536001", "9223372036854775807"] {
+                let message = invalid(&format!("{field} = {bad}"));
+                assert!(
+                    message.starts_with("bad.toml: ")
+                        && message.contains(&format!("{field} = {bad}")),
+                    "{message}"
+                );
+            }
+            for good in ["1", "31536000"] {
+                let c = Config::from_toml(&format!("{field} = {good}"), "x.toml").unwrap();
+                assert!(c.validate().is_ok());
+            }
+        }
+        let message = invalid("device_poll_interval_secs = 3601");
+        assert!(
+            message.contains("device_poll_interval_secs = 3601"),
+            "{message}"
+        );
+        for good in ["0", "3600"] {
+            Config::from_toml(&format!("device_poll_interval_secs = {good}"), "x.toml").unwrap();
+        }
+    }
+
+    #[test]
+    fn scopes_must_be_supported() {
+        let message = invalid("required_scope = \"mcp:nope\"");
+        assert!(
+            message.contains("required_scope = \"mcp:nope\"")
+                && message.contains("mcp:tools mcp:admin offline_access"),
+            "{message}"
+        );
+        let message = invalid("scopes_supported = [\"mcp:tools\"]");
+        assert!(
+            message.contains("step_up_scope = \"mcp:admin\""),
+            "{message}"
+        );
+        let c = Config::from_toml(
+            "scopes_supported = [\"a\", \"b\"]\nrequired_scope = \"a\"\nstep_up_scope = \"b\"",
+            "x.toml",
+        )
+        .unwrap();
+        assert_eq!(c.required_scope.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn client_ids_must_be_unique() {
+        let client = "[[clients]]\nclient_id = \"ci\"\n";
+        let message = invalid(&format!("{client}{client}"));
+        assert!(message.contains("client_id \"ci\""), "{message}");
+        let other = client.replace("\"ci\"", "\"ci2\"");
+        Config::from_toml(&format!("{client}{other}"), "x.toml").unwrap();
+    }
+
+    #[test]
+    fn default_config_is_valid() {
+        assert!(Config::default().validate().is_ok());
+        let c = Config {
+            access_token_ttl_secs: u64::MAX,
+            ..Config::default()
+        };
+        assert!(matches!(c.validate(), Err(IdpError::InvalidConfig(_))));
     }
 }

@@ -67,6 +67,9 @@ pub struct Deployment {
     ready: ReadyInfo,
     handles: Vec<Handle<SocketAddr>>,
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
+    /// The CA file to remove at shutdown: only one the mock put in the temp directory itself,
+    /// never a path the user chose with `ca_cert_path`.
+    temporary_ca_cert: Option<PathBuf>,
 }
 
 fn bind(addr: SocketAddr) -> Result<TcpListener, IdpError> {
@@ -129,6 +132,7 @@ impl Deployment {
             Some(t) => Some(t.write_ca(options.ca_cert_path.as_deref())?),
             None => None,
         };
+        let temporary_ca_cert = ca_cert.clone().filter(|_| options.ca_cert_path.is_none());
         let rustls = match &tls {
             Some(t) => Some(t.rustls_config().await?),
             None => None,
@@ -177,6 +181,7 @@ impl Deployment {
             ready,
             handles,
             tasks,
+            temporary_ca_cert,
         })
     }
 
@@ -188,7 +193,8 @@ impl Deployment {
         &self.state
     }
 
-    /// Stops accepting, lets open requests finish for a moment, then stops.
+    /// Stops accepting, lets open requests finish for a moment, then stops. Removes the CA file
+    /// if the mock chose its path (a `ca_cert_path` given in the options is left in place).
     pub async fn shutdown(self) {
         for handle in &self.handles {
             handle.graceful_shutdown(Some(Duration::from_millis(500)));
@@ -202,7 +208,7 @@ impl Deployment {
                 abort.abort();
             }
         }
-        if let Some(path) = &self.ready.ca_cert {
+        if let Some(path) = &self.temporary_ca_cert {
             let _ = std::fs::remove_file(path);
         }
     }
@@ -252,5 +258,51 @@ fn ready_info(state: &IdpState, variants: &[String], ca_cert: Option<PathBuf>) -
         revocation_endpoint: urls.revocation_endpoint(),
         device_authorization_endpoint: urls.device_authorization_endpoint(),
         variants: variants.to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tls_options(ca_cert_path: Option<PathBuf>) -> Options {
+        Options {
+            tls: true,
+            ca_cert_path,
+            ..Options::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_user_chosen_ca_file_survives_shutdown() {
+        let path = std::env::temp_dir().join(format!(
+            "mcp-authlab-user-ca-{}-{}.pem",
+            std::process::id(),
+            crate::store::random_token(6)
+        ));
+        let deployment = Deployment::start(tls_options(Some(path.clone())))
+            .await
+            .unwrap();
+        assert_eq!(
+            deployment.ready().ca_cert.as_deref(),
+            Some(path.display().to_string().as_str())
+        );
+        deployment.shutdown().await;
+        let kept = std::fs::read_to_string(&path);
+        let _ = std::fs::remove_file(&path);
+        assert!(
+            kept.unwrap().contains("BEGIN CERTIFICATE"),
+            "the user's --ca-cert file was removed"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_temporary_ca_file_is_removed_at_shutdown() {
+        let deployment = Deployment::start(tls_options(None)).await.unwrap();
+        let path = PathBuf::from(deployment.ready().ca_cert.clone().unwrap());
+        assert!(path.starts_with(std::env::temp_dir()), "{}", path.display());
+        assert!(path.exists());
+        deployment.shutdown().await;
+        assert!(!path.exists(), "{}", path.display());
     }
 }

@@ -64,7 +64,26 @@ impl ErrorCode {
     }
 }
 
+/// Makes text a valid `error_description`: RFC 6749 §5.2 and §4.1.2.1 (and RFC 6750 §3 for
+/// `WWW-Authenticate`) allow only %x20-21 / %x23-5B / %x5D-7E. `§` becomes `section `, `"` becomes
+/// `'`, `\` becomes `/`, any other character outside the set becomes `?`. Idempotent.
+pub fn sanitize_description(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '§' => out.push_str("section "),
+            '"' => out.push('\''),
+            '\\' => out.push('/'),
+            ' '..='~' => out.push(c),
+            _ => out.push('?'),
+        }
+    }
+    out
+}
+
 /// An OAuth error response: `{"error": ..., "error_description": ...}` with `Cache-Control: no-store`.
+/// The description is passed through [`sanitize_description`] when the error is made, so JSON error
+/// bodies, error redirects and challenges all carry only the characters RFC 6749 §5.2 allows.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{}: {description}", code.as_str())]
 pub struct OAuthError {
@@ -79,7 +98,7 @@ impl OAuthError {
     pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
         Self {
             code,
-            description: description.into(),
+            description: sanitize_description(&description.into()),
             status: code.default_status(),
             www_authenticate: None,
         }
@@ -122,7 +141,7 @@ impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
             error: self.code.as_str(),
-            error_description: &self.description,
+            error_description: &sanitize_description(&self.description),
         };
         let mut response = (self.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
@@ -183,6 +202,44 @@ mod tests {
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(json["error"], "invalid_grant");
         assert_eq!(json["error_description"], "code already used");
+    }
+
+    /// RFC 6749 §5.2: `error_description` is %x20-21 / %x23-5B / %x5D-7E only.
+    fn is_rfc6749_description(text: &str) -> bool {
+        text.bytes()
+            .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+    }
+
+    #[test]
+    fn descriptions_are_sanitised_at_construction() {
+        let err =
+            OAuthError::invalid_request("bad \"redirect_uri\" C:\\x (RFC 6749 §3.1.2)\n\té✓\u{7f}");
+        assert_eq!(
+            err.description,
+            "bad 'redirect_uri' C:/x (RFC 6749 section 3.1.2)?????"
+        );
+        assert!(is_rfc6749_description(&err.description));
+        let err = OAuthError::new(ErrorCode::InvalidGrant, "ok: [a-z] ~!#$%&'()*+,-./`{|}");
+        assert_eq!(err.description, "ok: [a-z] ~!#$%&'()*+,-./`{|}");
+        assert_eq!(
+            sanitize_description(&err.description),
+            err.description,
+            "idempotent"
+        );
+    }
+
+    #[tokio::test]
+    async fn json_body_description_is_rfc6749_even_after_mutation() {
+        let mut err = OAuthError::invalid_scope("scope \"x\" (RFC 6749 §3.3)");
+        err.description.push_str(" \\ §5.2");
+        let body = err.into_response().into_body().collect().await.unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body.to_bytes()).unwrap();
+        let description = json["error_description"].as_str().unwrap();
+        assert_eq!(
+            description,
+            "scope 'x' (RFC 6749 section 3.3) / section 5.2"
+        );
+        assert!(is_rfc6749_description(description));
     }
 
     #[test]

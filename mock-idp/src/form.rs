@@ -1,8 +1,10 @@
 //! Strict `application/x-www-form-urlencoded` parsing for OAuth endpoints.
 //!
 //! RFC 6749 §3.1/§3.2: parameters sent without a value are treated as omitted, and request
-//! parameters MUST NOT be included more than once. Every failure is an `invalid_request`.
+//! parameters MUST NOT be included more than once, except `resource`, which RFC 8707 §2 allows to
+//! repeat. Every failure is an `invalid_request`.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
@@ -11,29 +13,52 @@ use axum::http::{header, Method};
 
 use crate::error::OAuthError;
 
-/// Parsed form (or query) parameters, each present at most once.
+/// Parameters that may be repeated: `resource` (RFC 8707 §2). Every other one must appear once.
+const REPEATABLE: &[&str] = &["resource"];
+
+/// Parsed form (or query) parameters: each present at most once, except the [`REPEATABLE`] ones,
+/// whose further values are kept apart (in order) so [`Params::get`] still gives the first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Params(BTreeMap<String, String>);
+pub struct Params(BTreeMap<String, String>, Vec<(String, String)>);
 
 impl Params {
-    /// Parses a urlencoded string, rejecting repeated parameters.
+    /// Parses a urlencoded string, rejecting repeated parameters other than `resource`.
     pub fn parse(input: &[u8]) -> Result<Self, OAuthError> {
         let text = std::str::from_utf8(input)
             .map_err(|_| OAuthError::invalid_request("form body is not UTF-8"))?;
         let mut map = BTreeMap::new();
+        let mut repeated = Vec::new();
         for pair in text.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let (key, value) = (decode(key)?, decode(value)?);
             if value.is_empty() {
                 continue;
             }
-            if map.insert(key.clone(), value).is_some() {
-                return Err(OAuthError::invalid_request(format!(
-                    "parameter `{key}` is included more than once (RFC 6749 §3.1)"
-                )));
+            match map.entry(key) {
+                Entry::Vacant(entry) => {
+                    entry.insert(value);
+                }
+                Entry::Occupied(entry) if REPEATABLE.contains(&entry.key().as_str()) => {
+                    repeated.push((entry.key().clone(), value));
+                }
+                Entry::Occupied(entry) => {
+                    return Err(OAuthError::invalid_request(format!(
+                        "parameter `{}` is included more than once (RFC 6749 §3.1)",
+                        entry.key()
+                    )));
+                }
             }
         }
-        Ok(Self(map))
+        Ok(Self(map, repeated))
+    }
+
+    /// Every value of a parameter, in order (several only for `resource`, RFC 8707 §2).
+    pub fn all(&self, key: &str) -> Vec<&str> {
+        let further = self.1.iter().filter(|(k, _)| k == key);
+        self.get(key)
+            .into_iter()
+            .chain(further.map(|(_, v)| v.as_str()))
+            .collect()
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -72,12 +97,19 @@ impl Params {
 }
 
 /// `application/x-www-form-urlencoded` decoding of one name or value; invalid UTF-8 is an error.
+/// The error never quotes the undecodable text: it may be (part of) a secret, and the description
+/// is echoed to the client and written to the trace.
 fn decode(part: &str) -> Result<String, OAuthError> {
     let spaced = part.replace('+', " ");
     percent_encoding::percent_decode_str(&spaced)
         .decode_utf8()
         .map(|s| s.into_owned())
-        .map_err(|_| OAuthError::invalid_request(format!("`{part}` does not decode to UTF-8")))
+        .map_err(|_| {
+            OAuthError::invalid_request(
+                "a parameter name or value is not UTF-8 once percent-decoded \
+                 (RFC 6749 Appendix B: application/x-www-form-urlencoded with UTF-8)",
+            )
+        })
 }
 
 /// Extractor for a POST body that must be `application/x-www-form-urlencoded`.
@@ -140,10 +172,25 @@ mod tests {
     }
 
     #[test]
+    fn keeps_repeated_resources_in_order() {
+        let p = Params::parse(b"resource=a&code=c&resource=b&resource=&resource=a").unwrap();
+        assert_eq!(p.get("resource"), Some("a"));
+        assert_eq!(p.all("resource"), vec!["a", "b", "a"]);
+        assert_eq!(p.all("code"), vec!["c"]);
+        assert!(p.all("scope").is_empty());
+        let err = Params::parse(b"resource=a&scope=x&scope=y").unwrap_err();
+        assert!(err.description.contains("`scope`"));
+    }
+
+    #[test]
     fn rejects_malformed_encoding() {
         let err = Params::parse(&[0xff, 0xfe, b'=', b'x']).unwrap_err();
         assert_eq!(err.code, crate::error::ErrorCode::InvalidRequest);
-        assert!(Params::parse(b"a=%FF%FE").is_err());
+        let err = Params::parse(b"client_secret=s3cr3t%FF%FE").unwrap_err();
+        assert_eq!(err.code, crate::error::ErrorCode::InvalidRequest);
+        assert!(!err.description.contains("s3cr3t"), "{}", err.description);
+        assert!(!err.description.contains("%FF"), "{}", err.description);
+        assert!(err.description.contains("not UTF-8"), "{}", err.description);
         assert_eq!(Params::parse(b"a=b%20c+d").unwrap().get("a"), Some("b c d"));
     }
 

@@ -63,61 +63,68 @@ impl SigningKey {
     }
 }
 
-#[derive(Debug)]
+type LazyKey = OnceCell<Result<SigningKey, String>>;
+
+/// Both signing keys, generated on first use (or in the background after [`Keys::prewarm`]).
+///
+/// Nothing is generated at construction: the first use of aws-lc's random generator seeds its
+/// jitter entropy source (~50 ms) and the RSA key takes longer still, so doing either before the
+/// ready line would make start-up slow. Requests that need a key wait for it.
+#[derive(Debug, Default)]
 pub struct Keys {
-    es256: SigningKey,
-    rs256: Arc<OnceCell<Result<SigningKey, String>>>,
+    es256: LazyKey,
+    rs256: LazyKey,
 }
 
 impl Keys {
-    /// Generates the EC key now; call [`Keys::prewarm`] from a runtime to make the RSA key early.
-    pub fn generate() -> Result<Self, IdpError> {
-        Ok(Self {
-            es256: SigningKey::generate(SigningAlg::ES256)?,
-            rs256: Arc::new(OnceCell::new()),
-        })
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    /// Starts generating the RSA key in the background.
+    /// Starts generating both keys in the background.
     pub fn prewarm(self: &Arc<Self>) {
         let keys = Arc::clone(self);
         tokio::spawn(async move {
-            let _ = keys.rs256().await;
+            let _ = keys.signing_key(SigningAlg::ES256).await;
+            let _ = keys.signing_key(SigningAlg::RS256).await;
         });
     }
 
-    async fn rs256(&self) -> Result<&SigningKey, IdpError> {
-        self.rs256
-            .get_or_init(|| async {
-                tokio::task::spawn_blocking(|| {
-                    SigningKey::generate(SigningAlg::RS256).map_err(|e| e.to_string())
-                })
-                .await
-                .unwrap_or_else(|e| Err(e.to_string()))
+    pub async fn signing_key(&self, alg: SigningAlg) -> Result<&SigningKey, IdpError> {
+        let cell = match alg {
+            SigningAlg::ES256 => &self.es256,
+            SigningAlg::RS256 => &self.rs256,
+        };
+        cell.get_or_init(|| async move {
+            tokio::task::spawn_blocking(move || {
+                SigningKey::generate(alg).map_err(|e| e.to_string())
             })
             .await
-            .as_ref()
-            .map_err(|e| IdpError::KeyGeneration(e.clone()))
-    }
-
-    pub async fn signing_key(&self, alg: SigningAlg) -> Result<&SigningKey, IdpError> {
-        match alg {
-            SigningAlg::ES256 => Ok(&self.es256),
-            SigningAlg::RS256 => self.rs256().await,
-        }
+            .unwrap_or_else(|e| Err(e.to_string()))
+        })
+        .await
+        .as_ref()
+        .map_err(|e| IdpError::KeyGeneration(e.clone()))
     }
 
     /// The key with this `kid`, if the mock has one.
     pub async fn by_kid(&self, kid: &str) -> Option<&SigningKey> {
-        if self.es256.kid == kid {
-            return Some(&self.es256);
+        for alg in [SigningAlg::ES256, SigningAlg::RS256] {
+            if let Ok(key) = self.signing_key(alg).await {
+                if key.kid == kid {
+                    return Some(key);
+                }
+            }
         }
-        self.rs256().await.ok().filter(|k| k.kid == kid)
+        None
     }
 
     pub async fn jwks(&self) -> Result<JwkSet, IdpError> {
         Ok(JwkSet {
-            keys: vec![self.rs256().await?.jwk.clone(), self.es256.jwk.clone()],
+            keys: vec![
+                self.signing_key(SigningAlg::RS256).await?.jwk.clone(),
+                self.signing_key(SigningAlg::ES256).await?.jwk.clone(),
+            ],
         })
     }
 }
@@ -130,7 +137,7 @@ mod tests {
 
     #[tokio::test]
     async fn both_keys_sign_and_verify_and_are_published() {
-        let keys = Keys::generate().unwrap();
+        let keys = Keys::new();
         for alg in [SigningAlg::ES256, SigningAlg::RS256] {
             let key = keys.signing_key(alg).await.unwrap();
             let mut header = Header::new(key.alg);
@@ -154,8 +161,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_token_from_another_key_does_not_verify() {
-        let a = Keys::generate().unwrap();
-        let b = Keys::generate().unwrap();
+        let a = Keys::new();
+        let b = Keys::new();
         let ka = a.signing_key(SigningAlg::ES256).await.unwrap();
         let kb = b.signing_key(SigningAlg::ES256).await.unwrap();
         let token = encode(

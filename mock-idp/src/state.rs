@@ -22,7 +22,8 @@ pub struct Inner {
     pub keys: Arc<Keys>,
     pub store: Store,
     pub trace: TraceLog,
-    /// For fetching client ID metadata documents; only ever sent to loopback addresses.
+    /// For fetching client ID metadata documents; only ever sent to loopback addresses. Build it
+    /// from [`outgoing_client_builder`] (no proxy, a timeout, no redirects).
     pub http: reqwest::Client,
 }
 
@@ -54,7 +55,7 @@ impl IdpState {
             config,
             behaviour,
             urls,
-            keys: Arc::new(Keys::generate()?),
+            keys: Arc::new(Keys::new()),
             store,
             trace: TraceLog::default(),
             http,
@@ -77,10 +78,33 @@ impl IdpState {
     }
 }
 
-pub fn default_http_client() -> Result<reqwest::Client, IdpError> {
+/// The policy of every outgoing request: a timeout, no redirects, and never a proxy. The mock only
+/// talks to loopback addresses, and `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY` in the environment
+/// must not route those requests (or the documents they fetch) through another host.
+pub fn outgoing_client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .timeout(OUTGOING_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+}
+
+/// The outgoing client of a plain-HTTP deployment. It trusts no certificate authority at all: the
+/// mock only ever talks to loopback, and loading the system's roots would cost ~50 ms of start-up.
+pub fn default_http_client() -> Result<reqwest::Client, IdpError> {
+    outgoing_client_builder()
+        .tls_certs_only(Vec::new())
         .build()
         .map_err(|e| IdpError::InvalidConfig(format!("HTTP client: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_outgoing_clients_build() {
+        assert!(default_http_client().is_ok());
+        let tls = crate::tls::TlsMaterial::generate().unwrap();
+        assert!(tls.client().is_ok());
+    }
 }

@@ -66,7 +66,11 @@ impl Client {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizationCode {
     pub client_id: String,
+    /// The redirect URI the response went to (the only registered one when none was sent).
     pub redirect_uri: String,
+    /// Whether the authorization request included `redirect_uri`: only then must the token
+    /// request repeat it (OAuth 2.1 §4.1.3).
+    pub redirect_uri_sent: bool,
     pub code_challenge: Option<String>,
     pub code_challenge_method: Option<String>,
     pub scopes: Vec<String>,
@@ -188,6 +192,7 @@ mod tests {
         let code = store.insert_code(AuthorizationCode {
             client_id: "c".into(),
             redirect_uri: "http://127.0.0.1/cb".into(),
+            redirect_uri_sent: true,
             code_challenge: None,
             code_challenge_method: None,
             scopes: vec![],

@@ -82,13 +82,12 @@ impl TlsMaterial {
         .map_err(|e| IdpError::Tls(e.to_string()))
     }
 
-    /// An HTTP client that trusts this CA (and nothing else).
+    /// An HTTP client that trusts this CA (and nothing else), with the outgoing policy of
+    /// [`crate::state::outgoing_client_builder`] (timeout, no redirects, no proxy).
     pub fn client(&self) -> Result<reqwest::Client, IdpError> {
         let ca = reqwest::Certificate::from_pem(self.ca_pem.as_bytes())
             .map_err(|e| IdpError::Tls(e.to_string()))?;
-        reqwest::Client::builder()
-            .timeout(crate::state::OUTGOING_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
+        crate::state::outgoing_client_builder()
             .tls_certs_only([ca])
             .build()
             .map_err(|e| IdpError::Tls(e.to_string()))

@@ -153,22 +153,18 @@ fn kept_headers(headers: &HeaderMap, names: &[&str]) -> BTreeMap<String, String>
         .collect()
 }
 
+/// A body as the trace shows it: redacted as JSON or as a form whatever its declared media type
+/// (a client may send `client_secret=…` as `text/plain` or with none), withheld when it cannot be
+/// parsed and names a secret, and cut after [`TRACE_BODY_CHARS`].
 fn body_text(bytes: &[u8], headers: &HeaderMap) -> Option<String> {
     if bytes.is_empty() {
         return None;
     }
-    let text = String::from_utf8_lossy(bytes);
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let mut redacted = if content_type.contains("json") {
-        redact::json_text(&text)
-    } else if content_type.contains("x-www-form-urlencoded") {
-        redact::urlencoded(&text)
-    } else {
-        text.into_owned()
-    };
+    let mut redacted = redact::body(bytes, content_type.contains("json"));
     if redacted.chars().count() > TRACE_BODY_CHARS {
         redacted = redacted.chars().take(TRACE_BODY_CHARS).collect::<String>() + "…";
     }
@@ -262,4 +258,93 @@ pub async fn record(
     };
     state.trace.record(event);
     Response::from_parts(response_parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+    use tower::ServiceExt;
+
+    fn typed(content_type: Option<&str>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(ct) = content_type {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(ct).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn form_secrets_are_redacted_whatever_the_content_type() {
+        let body = b"grant_type=client_credentials&client_id=c1&client_secret=S3CR3T";
+        for ct in [
+            Some("application/x-www-form-urlencoded"),
+            Some("text/plain"),
+            Some("application/octet-stream"),
+            None,
+        ] {
+            let text = body_text(body, &typed(ct)).unwrap();
+            assert!(!text.contains("S3CR3T"), "{ct:?}: {text}");
+            assert!(text.contains("client_secret=‹redacted:"), "{ct:?}: {text}");
+            assert!(text.contains("client_id=c1"), "{ct:?}: {text}");
+        }
+    }
+
+    #[test]
+    fn unparseable_bodies_naming_secrets_are_withheld() {
+        let malformed = br#"{"client_secret": "S3CR3T", "#;
+        for ct in [Some("application/json"), Some("text/plain"), None] {
+            let text = body_text(malformed, &typed(ct)).unwrap();
+            assert_eq!(
+                text,
+                format!(
+                    "‹body withheld: {} bytes, may contain secrets›",
+                    malformed.len()
+                )
+            );
+        }
+        let prose = body_text(b"just some words", &typed(Some("text/plain"))).unwrap();
+        assert_eq!(prose, "just some words");
+        assert_eq!(body_text(b"", &typed(None)), None);
+    }
+
+    #[test]
+    fn json_bodies_are_redacted_and_long_ones_cut() {
+        let text = body_text(
+            br#"{"access_token":"T0KEN","token_type":"Bearer"}"#,
+            &typed(Some("application/json")),
+        )
+        .unwrap();
+        assert!(!text.contains("T0KEN") && text.contains("Bearer"), "{text}");
+        let long = format!("a={}", "x".repeat(2 * TRACE_BODY_CHARS));
+        let text = body_text(long.as_bytes(), &typed(None)).unwrap();
+        assert_eq!(text.chars().count(), TRACE_BODY_CHARS + 1);
+        assert!(text.ends_with('…'));
+    }
+
+    #[tokio::test]
+    async fn a_text_plain_client_secret_never_reaches_the_trace() {
+        let state = IdpState::for_tests(&[]);
+        let app = crate::deployment::origin_app(&state, Role::AuthorizationServer);
+        let request = Request::post("/token")
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from(
+                "grant_type=client_credentials&client_id=c1&client%5Fsecret=S3CR3T",
+            ))
+            .unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let events = state.trace.events();
+        assert_eq!(events.len(), 1);
+        let traced = serde_json::to_string(&events[0]).unwrap();
+        assert!(!traced.contains("S3CR3T"), "{traced}");
+        assert!(
+            events[0]
+                .request_body
+                .as_deref()
+                .unwrap()
+                .contains("‹redacted:"),
+            "{traced}"
+        );
+    }
 }

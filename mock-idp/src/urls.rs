@@ -1,7 +1,9 @@
 //! Well-known URL construction (RFC 8414 §3.1, OIDC Discovery §4.1, RFC 9728 §3.1) and the URLs of a
 //! running deployment.
 
-use url::Url;
+use std::net::IpAddr;
+
+use url::{Host, Url};
 
 use crate::behaviour::{Behaviour, MetadataLocation};
 
@@ -40,6 +42,19 @@ pub fn prm_url(resource: &str) -> Result<String, url::ParseError> {
     Ok(format!(
         "{origin}/.well-known/oauth-protected-resource{path}"
     ))
+}
+
+/// Whether `host` is a loopback host: an IPv4 address in 127.0.0.0/8, the IPv6 address `::1`
+/// (RFC 6890 §2.2.2/§2.2.3), or the name `localhost` (RFC 6761 §6.3). Used for loopback redirect
+/// URIs (OAuth 2.1 §8.4.2, RFC 8252 §7.3) and as the mock's SSRF guard: it only ever fetches from
+/// such hosts. The name is compared as given (the `url` crate lowercases it); `localhost.` and
+/// `*.localhost` are not loopback here.
+pub fn is_loopback_host(host: &Host<&str>) -> bool {
+    match host {
+        Host::Ipv4(ip) => IpAddr::V4(*ip).is_loopback(),
+        Host::Ipv6(ip) => IpAddr::V6(*ip).is_loopback(),
+        Host::Domain(domain) => domain.eq_ignore_ascii_case("localhost"),
+    }
 }
 
 /// The URLs of one running deployment, fixed once the listeners are bound.
@@ -212,6 +227,29 @@ mod tests {
             "https://resource.example.com/.well-known/oauth-protected-resource/resource1"
         );
         assert!(prm_url("not a url").is_err());
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for (url, expected) in [
+            ("http://127.0.0.1/x", true),
+            ("http://127.3.4.5:8/x", true),
+            ("http://[::1]:9/x", true),
+            ("http://LOCALHOST/x", true),
+            ("https://localhost:8443/x", true),
+            ("http://128.0.0.1/x", false),
+            ("http://10.0.0.1/x", false),
+            ("http://[::2]/x", false),
+            ("http://[::ffff:127.0.0.1]/x", false),
+            ("http://localhost.example.com/x", false),
+            ("http://localhost./x", false),
+            ("http://app.localhost/x", false),
+            ("http://example.com/x", false),
+        ] {
+            let url = Url::parse(url).unwrap();
+            assert_eq!(is_loopback_host(&url.host().unwrap()), expected, "{url}");
+        }
+        assert!(is_loopback_host(&Host::Domain("LocalHost")));
     }
 
     #[test]

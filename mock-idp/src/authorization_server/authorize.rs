@@ -14,7 +14,9 @@ use axum::response::{Html, IntoResponse, Response};
 use url::{Host, Url};
 
 use super::cimd::resolve_client;
+use super::metadata::{check_scopes, AUTHORIZATION_CODE_GRANT};
 use super::pkce::is_valid_challenge;
+use super::resource;
 use crate::behaviour::{IssParameter, StateEcho};
 use crate::config::Consent;
 use crate::error::{ErrorCode, OAuthError};
@@ -28,6 +30,8 @@ pub(super) struct AuthorizationRequest {
     pub client: Client,
     /// The redirect URI to answer to: the one sent, or the only one registered when none was sent.
     pub redirect_uri: String,
+    /// Whether the request included `redirect_uri` (OAuth 2.1 §4.1.3).
+    pub redirect_uri_sent: bool,
     /// `state` as received.
     pub state: Option<String>,
     pub scopes: Vec<String>,
@@ -64,13 +68,12 @@ impl Rejection {
 
 /// `GET {issuer}/authorize`.
 pub async fn authorize(State(state): State<IdpState>, RawQuery(query): RawQuery) -> Response {
-    let query = query.unwrap_or_default();
-    let (params, several_resources) = match parse_query(&query) {
-        Ok(parsed) => parsed,
+    // RFC 6749 §3.1: no repeated parameters, except `resource` (RFC 8707 §2).
+    let params = match Params::parse(query.unwrap_or_default().as_bytes()) {
+        Ok(params) => params,
         Err(error) => return error_page(&error),
     };
-    let request = match AuthorizationRequest::from_params(&state, &params, several_resources).await
-    {
+    let request = match AuthorizationRequest::from_params(&state, &params).await {
         Ok(request) => request,
         Err(rejection) => return rejection.into_response(&state),
     };
@@ -89,29 +92,9 @@ pub async fn authorize(State(state): State<IdpState>, RawQuery(query): RawQuery)
     }
 }
 
-/// Strict parsing of the query (RFC 6749 §3.1: no repeated parameters). Several `resource` values
-/// are allowed by RFC 8707 §2 but this server protects a single resource: they are set aside (the
-/// `bool`) so the request can be answered with a redirected `invalid_target`.
-fn parse_query(query: &str) -> Result<(Params, bool), OAuthError> {
-    let is_resource = |pair: &&str| {
-        url::form_urlencoded::parse(pair.as_bytes())
-            .next()
-            .is_some_and(|(key, value)| key == "resource" && !value.is_empty())
-    };
-    if query.split('&').filter(is_resource).count() <= 1 {
-        return Ok((Params::parse(query.as_bytes())?, false));
-    }
-    let rest: Vec<&str> = query.split('&').filter(|p| !is_resource(p)).collect();
-    Ok((Params::parse(rest.join("&").as_bytes())?, true))
-}
-
 impl AuthorizationRequest {
     /// Validates the parameters of an authorization request (also re-run by the consent decision).
-    pub async fn from_params(
-        state: &IdpState,
-        params: &Params,
-        several_resources: bool,
-    ) -> Result<Self, Rejection> {
+    pub async fn from_params(state: &IdpState, params: &Params) -> Result<Self, Rejection> {
         let client_id = params.require("client_id").map_err(Rejection::Page)?;
         let client = resolve_client(state, client_id)
             .await
@@ -120,16 +103,15 @@ impl AuthorizationRequest {
             choose_redirect_uri(&client, params.get("redirect_uri")).map_err(Rejection::Page)?;
         let oauth_state = params.get("state").map(str::to_owned);
         let checked =
-            check_parameters(state, &client, params, several_resources).map_err(|error| {
-                Rejection::Redirect {
-                    redirect_uri: redirect_uri.clone(),
-                    state: oauth_state.clone(),
-                    error,
-                }
+            check_parameters(state, &client, params).map_err(|error| Rejection::Redirect {
+                redirect_uri: redirect_uri.clone(),
+                state: oauth_state.clone(),
+                error,
             })?;
         Ok(Self {
             client,
             redirect_uri,
+            redirect_uri_sent: params.contains("redirect_uri"),
             state: oauth_state,
             scopes: checked.scopes,
             resource: checked.resource,
@@ -213,7 +195,6 @@ fn check_parameters(
     state: &IdpState,
     client: &Client,
     params: &Params,
-    several_resources: bool,
 ) -> Result<Checked, OAuthError> {
     match params.get("response_type") {
         Some("code") => {}
@@ -229,7 +210,7 @@ fn check_parameters(
             ))
         }
     }
-    if !client.allows_grant("authorization_code") {
+    if !client.allows_grant(AUTHORIZATION_CODE_GRANT) {
         return Err(OAuthError::unauthorized_client(format!(
             "client `{}` is not registered for the `authorization_code` grant (OAuth 2.1 §4.1.2.1)",
             client.client_id
@@ -237,16 +218,8 @@ fn check_parameters(
     }
     let (code_challenge, code_challenge_method) = check_pkce(state, params)?;
     let scopes = params.scopes();
-    if let Some(unknown) = scopes
-        .iter()
-        .find(|s| !state.config.scopes_supported.contains(s))
-    {
-        return Err(OAuthError::invalid_scope(format!(
-            "scope `{unknown}` is not supported; supported: {} (OAuth 2.1 §3.2.2.1)",
-            state.config.scopes_supported.join(" ")
-        )));
-    }
-    let resource = check_resource(state, params.get("resource"), several_resources)?;
+    check_scopes(state, scopes.iter().map(String::as_str))?;
+    let resource = resource::requested(state, params)?;
     Ok(Checked {
         scopes,
         resource,
@@ -255,7 +228,8 @@ fn check_parameters(
     })
 }
 
-/// RFC 7636 §4.3 with OAuth 2.1 §4.1.1: `S256`, or `plain` where the variant allows it.
+/// RFC 7636 §4.3 with OAuth 2.1 §4.1.1: the method must be one the deployment accepts
+/// ([`crate::behaviour::Behaviour::accepts_pkce_method`]: `S256` unless a variant says otherwise).
 fn check_pkce(
     state: &IdpState,
     params: &Params,
@@ -276,68 +250,36 @@ fn check_pkce(
     };
     // RFC 7636 §4.3: the method defaults to `plain` when absent.
     let method = method.unwrap_or("plain");
-    match method {
-        "S256" => {
-            if challenge.len() != 43 || !is_valid_challenge(challenge) {
-                return Err(OAuthError::invalid_request(
-                    "code_challenge is not an S256 challenge: it must be 43 base64url characters \
-                     (RFC 7636 §4.2)",
-                ));
-            }
-        }
-        "plain" if state.behaviour.accept_plain_pkce => {
-            if !is_valid_challenge(challenge) {
-                return Err(OAuthError::invalid_request(
-                    "code_challenge must be 43 to 128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.2)",
-                ));
-            }
-        }
-        "plain" => {
-            return Err(OAuthError::invalid_request(
-                "code_challenge_method `plain` (the default when the method is omitted, RFC 7636 \
-                 §4.3) is not accepted; use `S256` (OAuth 2.1 §4.1.1)",
-            ))
-        }
-        other => {
-            return Err(OAuthError::invalid_request(format!(
-                "code_challenge_method `{other}` is not supported; use `S256` (RFC 7636 §4.3)"
-            )))
-        }
+    let accepted = state.behaviour.pkce_methods().join(", ");
+    if !matches!(method, "S256" | "plain") {
+        return Err(OAuthError::invalid_request(format!(
+            "code_challenge_method `{method}` is not supported; use {accepted} (RFC 7636 §4.3)"
+        )));
+    }
+    if !state.behaviour.accepts_pkce_method(method) {
+        let default = if params.contains("code_challenge_method") {
+            ""
+        } else {
+            " (the default when the method is omitted, RFC 7636 §4.3)"
+        };
+        return Err(OAuthError::invalid_request(format!(
+            "code_challenge_method `{method}`{default} is not accepted by this authorization \
+             server; use {accepted} (OAuth 2.1 §4.1.1)"
+        )));
+    }
+    let well_formed = match method {
+        "S256" => challenge.len() == 43 && is_valid_challenge(challenge),
+        _ => is_valid_challenge(challenge),
+    };
+    if !well_formed {
+        return Err(OAuthError::invalid_request(if method == "S256" {
+            "code_challenge is not an S256 challenge: it must be 43 base64url characters \
+             (RFC 7636 §4.2)"
+        } else {
+            "code_challenge must be 43 to 128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.2)"
+        }));
     }
     Ok((Some(challenge.to_string()), Some(method.to_string())))
-}
-
-/// RFC 8707 §2: an absolute URI without a fragment, which must be the MCP server this AS protects.
-fn check_resource(
-    state: &IdpState,
-    resource: Option<&str>,
-    several: bool,
-) -> Result<Option<String>, OAuthError> {
-    let ours = state.urls.resource();
-    if several {
-        return Err(OAuthError::invalid_target(format!(
-            "several `resource` values were sent; this server protects a single resource, `{ours}` \
-             (RFC 8707 §2)"
-        )));
-    }
-    let Some(resource) = resource else {
-        return Ok(None);
-    };
-    match Url::parse(resource) {
-        Ok(url) if url.fragment().is_none() => {}
-        _ => {
-            return Err(OAuthError::invalid_target(format!(
-                "resource `{resource}` is not an absolute URI without a fragment (RFC 8707 §2)"
-            )))
-        }
-    }
-    if resource != ours {
-        return Err(OAuthError::invalid_target(format!(
-            "resource `{resource}` is not protected by this authorization server; the only \
-             resource is `{ours}` (RFC 8707 §2)"
-        )));
-    }
-    Ok(Some(resource.to_string()))
 }
 
 /// Stores an authorization code for the request and redirects to the client with `code`, `state`
@@ -346,6 +288,7 @@ pub(super) fn issue_code(state: &IdpState, request: &AuthorizationRequest) -> Re
     let code = state.store.insert_code(AuthorizationCode {
         client_id: request.client.client_id.clone(),
         redirect_uri: request.redirect_uri.clone(),
+        redirect_uri_sent: request.redirect_uri_sent,
         code_challenge: request.code_challenge.clone(),
         code_challenge_method: request.code_challenge_method.clone(),
         scopes: request.scopes.clone(),
@@ -435,7 +378,7 @@ pub(super) mod tests {
     use http_body_util::BodyExt;
 
     use super::*;
-    use crate::authorization_server::test_support::get;
+    use crate::authorization_server::test_support::{get, json, post_form};
     use crate::store::ClientSource;
 
     /// RFC 7636 Appendix B.
@@ -570,7 +513,7 @@ pub(super) mod tests {
         let state = with_clients(&[]);
         let too_short = &CHALLENGE[..42];
         let response = authorize_with(&state, &[("code_challenge", too_short)]).await;
-        assert_error(&response, "invalid_request", "RFC 7636 §4.2");
+        assert_error(&response, "invalid_request", "RFC 7636 section 4.2");
         let response = authorize_with(&state, &[("code_challenge_method", "S512")]).await;
         assert_error(&response, "invalid_request", "`S512` is not supported");
     }
@@ -588,6 +531,23 @@ pub(super) mod tests {
         let (_, p) = redirected(&authorize_with(&plain, &[("code_challenge_method", "")]).await);
         let code = plain.store.take_code(&p["code"]).unwrap();
         assert_eq!(code.code_challenge_method.as_deref(), Some("plain"));
+    }
+
+    #[tokio::test]
+    async fn accepted_methods_are_the_advertised_ones_else_s256() {
+        // pkce-plain-only advertises only `plain`, so S256 is refused too.
+        let plain = with_clients(&["pkce-plain-only"]);
+        let response = authorize_with(&plain, &[]).await;
+        assert_error(&response, "invalid_request", "`S256` is not accepted");
+        let response = authorize_with(&plain, &[("code_challenge_method", "plain")]).await;
+        assert!(redirected(&response).1.contains_key("code"));
+        // pkce-not-advertised leaves the metadata field out but still implements S256 only.
+        let silent = with_clients(&["pkce-not-advertised"]);
+        let (_, p) = redirected(&authorize_with(&silent, &[]).await);
+        let code = silent.store.take_code(&p["code"]).unwrap();
+        assert_eq!(code.code_challenge_method.as_deref(), Some("S256"));
+        let response = authorize_with(&silent, &[("code_challenge_method", "plain")]).await;
+        assert_error(&response, "invalid_request", "`plain`");
     }
 
     #[tokio::test]
@@ -664,6 +624,51 @@ pub(super) mod tests {
     }
 
     #[tokio::test]
+    async fn omitted_redirect_uri_need_not_be_repeated_at_the_token_endpoint() {
+        let state = with_clients(&[]);
+        let exchange = |code: &str, redirect: Option<&str>| {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            form.extend_pairs([
+                ("grant_type", "authorization_code"),
+                ("client_id", SINGLE),
+                ("code", code),
+                (
+                    "code_verifier",
+                    "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+                ),
+            ]);
+            if let Some(redirect) = redirect {
+                form.append_pair("redirect_uri", redirect);
+            }
+            form.finish()
+        };
+        let token = |body: String| {
+            let state = state.clone();
+            async move {
+                let response = post_form(&state, "/token", &body).await;
+                (response.status(), json(response).await)
+            }
+        };
+        let single = [("client_id", SINGLE), ("redirect_uri", "")];
+        let (_, p) = redirected(&authorize_with(&state, &single).await);
+        let (status, body) = token(exchange(&p["code"], None)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+
+        // Sent at /authorize, it must be repeated (OAuth 2.1 §4.1.3).
+        let sent = [
+            ("client_id", SINGLE),
+            ("redirect_uri", "http://localhost/cb"),
+        ];
+        let (_, p) = redirected(&authorize_with(&state, &sent).await);
+        let (status, body) = token(exchange(&p["code"], None)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"], "invalid_request", "{body}");
+        let (_, p) = redirected(&authorize_with(&state, &sent).await);
+        let (status, body) = token(exchange(&p["code"], Some("http://localhost/cb"))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    #[tokio::test]
     async fn existing_redirect_query_is_kept() {
         let state = with_clients(&[]);
         let response = authorize_with(&state, &[("redirect_uri", OTHER_REDIRECT)]).await;
@@ -683,14 +688,28 @@ pub(super) mod tests {
             "/mcp",
         ] {
             let response = authorize_with(&state, &[("resource", resource)]).await;
-            assert_error(&response, "invalid_target", "RFC 8707 §2");
+            assert_error(&response, "invalid_target", "RFC 8707 section 2");
         }
+        // RFC 8707 §2: `resource` may repeat; each value must be the protected resource.
         let twice = format!(
-            "/authorize?{}&resource=http%3A%2F%2F127.0.0.1%3A2%2Fmcp",
+            "/authorize?{}&resource=HTTP%3A%2F%2F127.0.0.1%3A2%2Fmcp",
             query(&state, &[])
         );
-        let response = get(&state, &twice).await;
-        assert_error(&response, "invalid_target", "several `resource`");
+        let (_, p) = redirected(&get(&state, &twice).await);
+        let code = state
+            .store
+            .take_code(&p["code"])
+            .expect("code for a repeated resource");
+        assert_eq!(code.resource.as_deref(), Some("http://127.0.0.1:2/mcp"));
+        let other = format!(
+            "/authorize?{}&resource=https%3A%2F%2Fother.example.com%2Fmcp",
+            query(&state, &[])
+        );
+        assert_error(
+            &get(&state, &other).await,
+            "invalid_target",
+            "other.example.com",
+        );
         // Without `resource` the code is not bound to one.
         let (_, p) = redirected(&authorize_with(&state, &[("resource", "")]).await);
         assert_eq!(state.store.take_code(&p["code"]).unwrap().resource, None);

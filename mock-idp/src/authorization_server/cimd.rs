@@ -5,17 +5,21 @@
 //!
 //! Test convenience: besides `https://`, an `http://` client_id URL is accepted when its host is a
 //! loopback address (127.0.0.0/8, `::1`, `localhost`), so the fetch path can be exercised against a
-//! plain local listener. The mock never sends a request to any other host (SSRF guard).
+//! plain local listener. The mock never sends a request to any other host (SSRF guard): it only
+//! connects to loopback IP literals, and `localhost` is never resolved but pinned to `127.0.0.1`
+//! (the request keeps `Host: localhost[:port]`; over https the certificate must then be valid for
+//! `127.0.0.1`, as the mock's own is). Bodies are read chunk by chunk and abandoned past 64 KiB.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
-use axum::http::header;
+use axum::http::{header, HeaderValue};
 use serde_json::{Map, Value};
 use url::{Host, Url};
 
 use crate::error::OAuthError;
 use crate::state::IdpState;
 use crate::store::{Client, ClientSource};
+use crate::urls::is_loopback_host;
 
 /// Largest metadata document (or JWK Set) the mock reads.
 const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
@@ -63,7 +67,7 @@ fn metadata_document_url(client_id: &str) -> Option<Url> {
     let url = Url::parse(client_id).ok()?;
     let scheme_ok = match url.scheme() {
         "https" => true,
-        "http" => is_loopback(&url),
+        "http" => url.host().is_some_and(|host| is_loopback_host(&host)),
         _ => false,
     };
     let path_ok = !url.path().is_empty() && url.path() != "/";
@@ -74,42 +78,69 @@ fn metadata_document_url(client_id: &str) -> Option<Url> {
     (scheme_ok && path_ok && clean && !dot_segments).then_some(url)
 }
 
-/// Whether the URL's host is a loopback address: 127.0.0.0/8, `::1` or `localhost`.
-pub(crate) fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        None => false,
+/// Where the mock really connects to fetch `url`: `None` unless the host is loopback
+/// ([`is_loopback_host`]). A loopback IP literal is used as is; `localhost` is pinned to
+/// `127.0.0.1` instead of being resolved (so neither `/etc/hosts` nor DNS can send the request
+/// elsewhere), and the `Host` header to send (`localhost[:port]`) is returned with it.
+fn pinned_target(url: &Url) -> Option<(Url, Option<HeaderValue>)> {
+    let host = url.host()?;
+    if !is_loopback_host(&host) {
+        return None;
+    }
+    match host {
+        Host::Ipv4(_) | Host::Ipv6(_) => Some((url.clone(), None)),
+        Host::Domain(name) => {
+            let authority = match url.port() {
+                Some(port) => format!("{name}:{port}"),
+                None => name.to_string(),
+            };
+            let host_header = HeaderValue::from_str(&authority).ok()?;
+            let mut pinned = url.clone();
+            pinned.set_ip_host(IpAddr::V4(Ipv4Addr::LOCALHOST)).ok()?;
+            Some((pinned, Some(host_header)))
+        }
     }
 }
 
-/// Fetches a JSON document with `state.http` (which has a timeout and follows no redirects), but
-/// only from a loopback host; anything else must be preloaded in the config.
+/// Fetches a JSON document with `state.http` (which has a timeout, no proxy and follows no
+/// redirects), but only from a loopback host ([`pinned_target`]); anything else must be preloaded
+/// in the config. The body is read chunk by chunk and abandoned as soon as it exceeds
+/// [`MAX_DOCUMENT_BYTES`].
 async fn fetch_json(state: &IdpState, url: &Url, what: &str) -> Result<Value, OAuthError> {
-    if !is_loopback(url) {
+    let Some((target, host_header)) = pinned_target(url) else {
         return Err(OAuthError::invalid_client(format!(
             "the {what} `{url}` is not preloaded and the mock only fetches loopback URLs \
              (127.0.0.0/8, ::1, localhost) to guard against SSRF; add it to the config under \
              `client_metadata_documents` (a table keyed by the URL) to use it"
         )));
-    }
+    };
     let failed = |why: String| {
         OAuthError::invalid_client(format!("could not fetch the {what} `{url}`: {why}"))
     };
-    let response = state
+    let too_large = || failed(format!("larger than {MAX_DOCUMENT_BYTES} bytes"));
+    let mut request = state
         .http
-        .get(url.clone())
-        .header(header::ACCEPT, "application/json")
-        .send()
-        .await
-        .map_err(|e| failed(e.to_string()))?;
+        .get(target)
+        .header(header::ACCEPT, "application/json");
+    if let Some(host_header) = host_header {
+        request = request.header(header::HOST, host_header);
+    }
+    let mut response = request.send().await.map_err(|e| failed(e.to_string()))?;
     if !response.status().is_success() {
         return Err(failed(format!("HTTP status {}", response.status())));
     }
-    let body = response.bytes().await.map_err(|e| failed(e.to_string()))?;
-    if body.len() > MAX_DOCUMENT_BYTES {
-        return Err(failed(format!("larger than {MAX_DOCUMENT_BYTES} bytes")));
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_DOCUMENT_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| failed(e.to_string()))? {
+        if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
     }
     serde_json::from_slice(&body).map_err(|e| failed(format!("not valid JSON: {e}")))
 }
@@ -361,16 +392,117 @@ mod tests {
     }
 
     #[test]
-    fn loopback_detection() {
-        for (url, expected) in [
-            ("http://127.0.0.1/x", true),
-            ("http://127.3.4.5:8/x", true),
-            ("http://[::1]:9/x", true),
-            ("http://LOCALHOST/x", true),
-            ("http://128.0.0.1/x", false),
-            ("http://localhost.example.com/x", false),
+    fn only_loopback_is_fetched_and_localhost_is_pinned() {
+        let target = |url: &str| pinned_target(&Url::parse(url).unwrap());
+        let (url, host) = target("http://localhost:8123/client.json?x=1").unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:8123/client.json?x=1");
+        assert_eq!(host.unwrap(), "localhost:8123");
+        let (url, host) = target("https://LOCALHOST/client.json").unwrap();
+        assert_eq!(url.as_str(), "https://127.0.0.1/client.json");
+        assert_eq!(host.unwrap(), "localhost");
+        for literal in [
+            "http://127.0.0.1:9/c.json",
+            "http://127.3.4.5/c",
+            "http://[::1]:9/c",
         ] {
-            assert_eq!(is_loopback(&Url::parse(url).unwrap()), expected, "{url}");
+            let (url, host) = target(literal).unwrap();
+            assert_eq!(url.as_str(), literal);
+            assert!(host.is_none(), "{literal}");
         }
+        for remote in [
+            "http://128.0.0.1/c.json",
+            "https://localhost.example.com/c.json",
+            "https://client.example.com/c.json",
+        ] {
+            assert!(target(remote).is_none(), "{remote}");
+        }
+    }
+
+    #[tokio::test]
+    async fn localhost_document_is_fetched_from_127_0_0_1_with_its_host_header() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let url = format!("http://localhost:{port}/client.json");
+        let served = document(&url);
+        let seen_host = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+        let seen = seen_host.clone();
+        let app = axum::Router::new().route(
+            "/client.json",
+            axum::routing::get(move |headers: axum::http::HeaderMap| async move {
+                *seen.lock().unwrap() = headers
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .map(str::to_owned);
+                axum::Json(served)
+            }),
+        );
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let state = state_with(&[], &[]);
+        let client = resolve_client(&state, &url).await.unwrap();
+        assert_eq!(client.client_id, url);
+        let expected = format!("localhost:{port}");
+        assert_eq!(
+            seen_host.lock().unwrap().as_deref(),
+            Some(expected.as_str())
+        );
+        server.abort();
+    }
+
+    /// A server that answers every request with an endless chunked JSON body (whitespace).
+    async fn endless_body_server() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut request = [0u8; 4096];
+                    let _ = socket.read(&mut request).await;
+                    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                                transfer-encoding: chunked\r\n\r\n";
+                    let chunk = format!("{:x}\r\n{}\r\n", 8192, " ".repeat(8192));
+                    if socket.write_all(head.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    while socket.write_all(chunk.as_bytes()).await.is_ok() {}
+                });
+            }
+        });
+        (addr, task)
+    }
+
+    #[tokio::test]
+    async fn endless_document_is_abandoned_at_the_size_cap() {
+        let (addr, server) = endless_body_server().await;
+        let url = format!("http://{addr}/client.json");
+        let state = state_with(&[], &[]);
+        let started = std::time::Instant::now();
+        let err = resolve_client(&state, &url).await.unwrap_err();
+        assert!(err.description.contains("larger than 65536 bytes"), "{err}");
+        // Stopped at the cap, not at the request timeout.
+        assert!(
+            started.elapsed() < crate::state::OUTGOING_TIMEOUT / 2,
+            "{:?}",
+            started.elapsed()
+        );
+        server.abort();
+    }
+
+    #[tokio::test]
+    async fn declared_oversized_document_is_refused() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new().route(
+            "/client.json",
+            axum::routing::get(|| async { " ".repeat(MAX_DOCUMENT_BYTES + 1) }),
+        );
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let state = state_with(&[], &[]);
+        let err = resolve_client(&state, &format!("http://{addr}/client.json"))
+            .await
+            .unwrap_err();
+        assert!(err.description.contains("larger than"), "{err}");
+        server.abort();
     }
 }

@@ -104,7 +104,7 @@ pub async fn decision(
     let Some(pending) = pending else {
         return unknown_transaction(transaction);
     };
-    let request = match AuthorizationRequest::from_params(&state, &pending, false).await {
+    let request = match AuthorizationRequest::from_params(&state, &pending).await {
         Ok(request) => request,
         Err(rejection) => {
             take(&state, transaction);

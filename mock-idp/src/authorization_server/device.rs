@@ -11,7 +11,9 @@ use rand::Rng;
 use serde_json::json;
 
 use super::client_auth::AuthenticatedClient;
-use super::metadata::DEVICE_CODE_GRANT;
+use super::metadata::{DEVICE_CODE_GRANT, REFRESH_TOKEN_GRANT};
+use super::resource;
+use super::token::{issue_tokens, scopes_or_default};
 use crate::access_token::Grant;
 use crate::error::{ErrorCode, OAuthError};
 use crate::form::{OAuthForm, Params};
@@ -49,17 +51,8 @@ async fn authorize_device(
         )));
     }
     let params = &form.params;
-    let scopes = requested_scopes(state, &client, params)?;
-    let resource = match params.get("resource") {
-        Some(r) if r == state.urls.resource() => Some(r.to_string()),
-        Some(r) => {
-            return Err(OAuthError::invalid_target(format!(
-                "resource `{r}` is not served here; the only resource is `{}` (RFC 8707 §2)",
-                state.urls.resource()
-            )))
-        }
-        None => None,
-    };
+    let scopes = scopes_or_default(state, &client, params)?;
+    let resource = resource::requested(state, params)?;
     let status = if state.config.device_auto_approve {
         DeviceStatus::Approved {
             subject: state.config.user.subject.clone(),
@@ -135,37 +128,6 @@ async fn device_client(state: &IdpState, form: &OAuthForm) -> Result<Client, OAu
         .with_basic_challenge());
     }
     Ok(client)
-}
-
-/// The requested scopes, each of which must be supported (RFC 6749 §3.3). Without `scope`, the
-/// client's registered scope, else the deployment's required scope, is the pre-defined default.
-fn requested_scopes(
-    state: &IdpState,
-    client: &Client,
-    params: &Params,
-) -> Result<Vec<String>, OAuthError> {
-    let scopes = params.scopes();
-    if let Some(bad) = scopes
-        .iter()
-        .find(|s| !state.config.scopes_supported.contains(s))
-    {
-        return Err(OAuthError::invalid_scope(format!(
-            "scope `{bad}` is not supported; supported: {} (RFC 8628 §3.1, RFC 6749 §3.3)",
-            state.config.scopes_supported.join(" ")
-        )));
-    }
-    if !scopes.is_empty() {
-        return Ok(scopes);
-    }
-    Ok(match (&client.scope, &state.config.required_scope) {
-        (Some(registered), _) => registered
-            .split(' ')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        (None, Some(required)) => vec![required.clone()],
-        (None, None) => Vec::new(),
-    })
 }
 
 /// Eight characters of the RFC 8628 §6.1 charset (about 34.5 bits of entropy), stored normalised.
@@ -344,6 +306,8 @@ pub(crate) async fn device_code_grant(
     params: &Params,
 ) -> Result<Response, OAuthError> {
     let device_code = params.require("device_code")?;
+    // Checked before the poll so that a bad `resource` does not consume the device code.
+    resource::requested(state, params)?;
     let client_id = &client.client.client_id;
     let outcome = {
         let mut grants = state.store.device_grants.lock().unwrap();
@@ -353,12 +317,14 @@ pub(crate) async fn device_code_grant(
         Poll::Fail(e) => Err(e),
         Poll::Issue(grant, subject) => {
             let grant = Grant {
+                resource: resource::for_grant(state, params, grant.resource.as_deref())?,
                 subject,
                 client_id: grant.client_id,
                 scopes: grant.scopes,
-                resource: grant.resource,
             };
-            super::token::issue_tokens(state, &grant, true).await
+            // A refresh token only for a client registered for the refresh grant (OAuth 2.1 §4.3).
+            let with_refresh_token = client.client.allows_grant(REFRESH_TOKEN_GRANT);
+            issue_tokens(state, &grant, with_refresh_token).await
         }
     }
 }
@@ -454,6 +420,11 @@ mod tests {
         for (id, grants, method) in [
             (PUBLIC, vec![DEVICE_CODE_GRANT.to_string()], "none"),
             ("other-public", vec![DEVICE_CODE_GRANT.to_string()], "none"),
+            (
+                "with-refresh",
+                vec![DEVICE_CODE_GRANT.to_string(), "refresh_token".to_string()],
+                "none",
+            ),
             ("no-device", vec!["authorization_code".to_string()], "none"),
             (
                 "confidential",
@@ -584,6 +555,70 @@ mod tests {
         let grant = &grants[doc["device_code"].as_str().unwrap()];
         assert_eq!(grant.resource.as_deref(), Some("http://127.0.0.1:2/mcp"));
         assert_eq!(grant.scopes, vec!["mcp:tools"], "default scope");
+    }
+
+    #[tokio::test]
+    async fn repeated_resource_must_each_be_the_served_one() {
+        let state = state_with(false);
+        let served = url::form_urlencoded::byte_serialize(state.urls.resource().as_bytes())
+            .collect::<String>();
+        let doc = start(
+            &state,
+            &format!(
+                "client_id={PUBLIC}&resource={served}&resource=HTTP%3A%2F%2F127.0.0.1%3A2%2Fmcp"
+            ),
+        )
+        .await;
+        let resource = state.store.device_grants.lock().unwrap()
+            [doc["device_code"].as_str().unwrap()]
+        .resource
+        .clone();
+        assert_eq!(resource.as_deref(), Some("http://127.0.0.1:2/mcp"));
+        let body = format!("client_id={PUBLIC}&resource={served}&resource=https%3A%2F%2Fa.example");
+        let response = post_form(&state, "/device_authorization", &body).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(json(response).await["error"], "invalid_target");
+    }
+
+    #[tokio::test]
+    async fn token_request_resource_is_checked_without_consuming_the_code() {
+        let state = state_with(true);
+        let doc = start(&state, &format!("client_id={PUBLIC}")).await;
+        let device_code = doc["device_code"].as_str().unwrap();
+        let mut params = Params::default();
+        params.insert("device_code", device_code);
+        params.insert("resource", "https://other.example/mcp");
+        let err = device_code_grant(&state, &authenticated(&state, PUBLIC), &params)
+            .await
+            .expect_err("wrong resource");
+        assert_eq!(err.code, ErrorCode::InvalidTarget);
+        params.insert("resource", state.urls.resource());
+        let response = device_code_grant(&state, &authenticated(&state, PUBLIC), &params)
+            .await
+            .expect("the code is still usable");
+        let token = json(response).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let claims = crate::access_token::validate(&state, &token).await.unwrap();
+        assert_eq!(claims.aud, state.urls.resource());
+    }
+
+    #[tokio::test]
+    async fn refresh_token_only_for_clients_registered_for_the_refresh_grant() {
+        let state = state_with(true);
+        for (id, expect_refresh) in [(PUBLIC, false), ("with-refresh", true)] {
+            let doc = start(&state, &format!("client_id={id}")).await;
+            let device_code = doc["device_code"].as_str().unwrap();
+            let response = grant_for(&state, id, device_code).await.expect("tokens");
+            let body = json(response).await;
+            assert!(body["access_token"].is_string(), "{body}");
+            assert_eq!(
+                body["refresh_token"].is_string(),
+                expect_refresh,
+                "{id}: {body}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -4,10 +4,28 @@ use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Map, Value};
 
+use crate::error::OAuthError;
 use crate::state::IdpState;
 
+/// OAuth 2.1 §4.1.
+pub const AUTHORIZATION_CODE_GRANT: &str = "authorization_code";
+/// OAuth 2.1 §4.3.
+pub const REFRESH_TOKEN_GRANT: &str = "refresh_token";
+/// OAuth 2.1 §4.2.
+pub const CLIENT_CREDENTIALS_GRANT: &str = "client_credentials";
+/// RFC 8628 §3.4.
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// RFC 7523 §2.1.
 pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// The grant types the token endpoint implements: `grant_types_supported` (RFC 8414 §2), the
+/// grant types a client may register (RFC 7591 §2) and the ones the token endpoint dispatches.
+pub const GRANT_TYPES: &[&str] = &[
+    AUTHORIZATION_CODE_GRANT,
+    REFRESH_TOKEN_GRANT,
+    CLIENT_CREDENTIALS_GRANT,
+    DEVICE_CODE_GRANT,
+    JWT_BEARER_GRANT,
+];
 pub const AUTH_METHODS: &[&str] = &[
     "none",
     "client_secret_basic",
@@ -41,16 +59,7 @@ pub fn document(state: &IdpState) -> Value {
     put("scopes_supported", json!(state.config.scopes_supported));
     put("response_types_supported", json!(["code"]));
     put("response_modes_supported", json!(["query"]));
-    put(
-        "grant_types_supported",
-        json!([
-            "authorization_code",
-            "refresh_token",
-            "client_credentials",
-            DEVICE_CODE_GRANT,
-            JWT_BEARER_GRANT
-        ]),
-    );
+    put("grant_types_supported", json!(GRANT_TYPES));
     put("token_endpoint_auth_methods_supported", json!(AUTH_METHODS));
     put(
         "token_endpoint_auth_signing_alg_values_supported",
@@ -93,6 +102,25 @@ pub fn document(state: &IdpState) -> Value {
     Value::Object(doc)
 }
 
+/// RFC 6749 §3.3: every requested scope must be one of `scopes_supported` (RFC 8414 §2); the first
+/// that is not is an `invalid_scope`.
+pub fn check_scopes<'a>(
+    state: &IdpState,
+    scopes: impl IntoIterator<Item = &'a str>,
+) -> Result<(), OAuthError> {
+    let supported = &state.config.scopes_supported;
+    match scopes
+        .into_iter()
+        .find(|s| !supported.iter().any(|x| x == s))
+    {
+        Some(bad) => Err(OAuthError::invalid_scope(format!(
+            "scope `{bad}` is not supported; supported: {} (RFC 6749 §3.3)",
+            supported.join(" ")
+        ))),
+        None => Ok(()),
+    }
+}
+
 pub async fn authorization_server_metadata(State(state): State<IdpState>) -> Json<Value> {
     Json(document(&state))
 }
@@ -111,6 +139,24 @@ mod tests {
         assert_eq!(doc["registration_endpoint"], "http://127.0.0.1:1/register");
         assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
         assert_eq!(doc["client_id_metadata_document_supported"], true);
+    }
+
+    #[test]
+    fn grant_types_supported_is_the_shared_list() {
+        let doc = document(&IdpState::for_tests(&[]));
+        assert_eq!(doc["grant_types_supported"], json!(GRANT_TYPES));
+        assert_eq!(GRANT_TYPES.len(), 5);
+    }
+
+    #[test]
+    fn scopes_outside_scopes_supported_are_invalid_scope() {
+        let state = IdpState::for_tests(&[]);
+        assert!(check_scopes(&state, ["mcp:tools", "offline_access"]).is_ok());
+        assert!(check_scopes(&state, []).is_ok());
+        let err = check_scopes(&state, ["mcp:tools", "email", "root"]).unwrap_err();
+        assert_eq!(err.code, crate::error::ErrorCode::InvalidScope);
+        assert!(err.description.contains("`email`"), "{}", err.description);
+        assert!(err.description.contains("mcp:tools mcp:admin"));
     }
 
     #[test]

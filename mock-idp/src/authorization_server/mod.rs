@@ -10,6 +10,7 @@ mod jwks;
 pub mod metadata;
 pub mod pkce;
 mod register;
+mod resource;
 mod revoke;
 mod token;
 

@@ -4,8 +4,6 @@
 //! every registered value, including the effective `token_endpoint_auth_method` the mock enforces.
 //! Errors are RFC 7591 §3.2.2 `invalid_redirect_uri` / `invalid_client_metadata`.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
-
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
@@ -13,22 +11,14 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
-use url::{Host, Url};
+use url::Url;
 
-use super::metadata::{AUTH_METHODS, DEVICE_CODE_GRANT, JWT_BEARER_GRANT};
+use super::metadata::{check_scopes, AUTHORIZATION_CODE_GRANT, AUTH_METHODS, GRANT_TYPES};
 use crate::access_token::now_secs;
 use crate::error::{ErrorCode, OAuthError};
 use crate::state::IdpState;
 use crate::store::{random_token, Client, ClientSource};
-
-/// Grant types a client may register (the ones the token endpoint implements).
-const GRANT_TYPES: &[&str] = &[
-    "authorization_code",
-    "refresh_token",
-    "client_credentials",
-    DEVICE_CODE_GRANT,
-    JWT_BEARER_GRANT,
-];
+use crate::urls::is_loopback_host;
 
 /// Optional string metadata that is stored only in the response echo (RFC 7591 §2).
 const ECHOED_STRINGS: &[&str] = &[
@@ -101,7 +91,7 @@ fn register_client(
 
     let grant_types = dedup(
         meta.str_array("grant_types")?
-            .unwrap_or_else(|| vec!["authorization_code".to_string()]),
+            .unwrap_or_else(|| vec![AUTHORIZATION_CODE_GRANT.to_string()]),
     );
     if let Some(bad) = grant_types
         .iter()
@@ -112,7 +102,7 @@ fn register_client(
             GRANT_TYPES.join(", ")
         )));
     }
-    let uses_code = grant_types.iter().any(|g| g == "authorization_code");
+    let uses_code = grant_types.iter().any(|g| g == AUTHORIZATION_CODE_GRANT);
     let response_types = match meta.str_array("response_types")? {
         Some(types) => dedup(types),
         // RFC 7591 §2 defaults to `code`; a client without the code grant uses no response type.
@@ -167,17 +157,12 @@ fn register_client(
 
     let scope = meta.string("scope")?;
     if let Some(scope) = &scope {
-        let supported = &state.config.scopes_supported;
-        if let Some(bad) = scope
-            .split(' ')
-            .filter(|s| !s.is_empty())
-            .find(|s| !supported.iter().any(|x| x == s))
-        {
-            return Err(metadata_error(format!(
-                "scope `{bad}` is not supported; supported: {} (RFC 7591 §2)",
-                supported.join(" ")
-            )));
-        }
+        check_scopes(state, scope.split(' ').filter(|s| !s.is_empty())).map_err(|e| {
+            metadata_error(format!(
+                "{}; a client may register only these (RFC 7591 §2)",
+                e.description
+            ))
+        })?;
     }
 
     // OIDC Dynamic Client Registration §2; MCP 2026-07-28 asks clients to send it, absent is `web`.
@@ -307,9 +292,7 @@ fn check_redirect_uri(uri: &str) -> Result<(), OAuthError> {
         "https" if url.host().is_some() => Ok(()),
         "https" => Err(bad("has no host (RFC 6749 §3.1.2)".into())),
         "http" => match url.host() {
-            Some(Host::Ipv4(ip)) if ip == Ipv4Addr::LOCALHOST => Ok(()),
-            Some(Host::Ipv6(ip)) if ip == Ipv6Addr::LOCALHOST => Ok(()),
-            Some(Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => Ok(()),
+            Some(host) if is_loopback_host(&host) => Ok(()),
             _ => Err(bad(
                 "uses http on a host that is not loopback; use https or http://127.0.0.1, \
                  http://[::1] or http://localhost (OAuth 2.1 §8.4, RFC 8252 §7.3)"
@@ -353,6 +336,7 @@ mod tests {
     use axum::http::{header, Request, StatusCode};
 
     use super::*;
+    use crate::authorization_server::metadata::DEVICE_CODE_GRANT;
     use crate::authorization_server::test_support::{json, send};
 
     async fn post_json(state: &IdpState, body: &str) -> Response {

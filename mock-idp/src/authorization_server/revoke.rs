@@ -1,6 +1,7 @@
 //! Token revocation (RFC 7009): `POST {issuer}/revoke`. Revoking a refresh token revokes its whole
-//! family; revoking an access token records its `jti`. Unknown tokens and tokens of other clients
-//! are answered 200 and left alone (RFC 7009 §2.2).
+//! family; revoking an access token records its `jti`. Unknown or already invalid tokens are
+//! answered 200 (RFC 7009 §2.2); a token issued to another client is refused with `invalid_grant`
+//! (RFC 7009 §2.1, §2.2.1).
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -8,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::client_auth::{authenticate_client, AuthenticatedClient};
 use crate::access_token::validate;
-use crate::error::{ErrorCode, OAuthError};
+use crate::error::OAuthError;
 use crate::form::OAuthForm;
 use crate::state::IdpState;
 
@@ -28,26 +29,45 @@ pub async fn revoke(State(state): State<IdpState>, form: OAuthForm) -> Response 
 async fn handle(state: &IdpState, form: &OAuthForm) -> Result<(), OAuthError> {
     let client = authenticate_client(state, form, &state.urls.revocation_endpoint()).await?;
     let token = form.params.require("token")?;
+    // RFC 7009 §2.1: `token_type_hint` only helps the lookup; when the token is not found with the
+    // hint the server MUST extend its search to every type it supports, so an unknown or wrong hint
+    // never fails the request. (`unsupported_token_type`, §2.2.1, is for a token TYPE the server
+    // cannot revoke; the mock revokes both access and refresh tokens.)
     match form.params.get("token_type_hint") {
-        None | Some("access_token") | Some("refresh_token") => {}
-        Some(other) => {
-            return Err(OAuthError::new(
-                ErrorCode::UnsupportedTokenType,
-                format!(
-                    "token_type_hint `{other}` is not supported; use `access_token` or \
-                     `refresh_token` (RFC 7009 §2.2.1)"
-                ),
-            ))
+        Some("access_token") => {
+            if !revoke_access_token(state, &client, token).await? {
+                revoke_refresh_token(state, &client, token)?;
+            }
+        }
+        _ => {
+            if !revoke_refresh_token(state, &client, token)? {
+                revoke_access_token(state, &client, token).await?;
+            }
         }
     }
-    if !revoke_refresh_token(state, &client, token) {
-        revoke_access_token(state, &client, token).await;
-    }
+    // RFC 7009 §2.2: an invalid or unknown token is answered 200 as well.
     Ok(())
 }
 
-/// Revokes the family of a refresh token of this client. `true` when the value is a refresh token.
-fn revoke_refresh_token(state: &IdpState, client: &AuthenticatedClient, token: &str) -> bool {
+/// RFC 7009 §2.1: the server verifies that the token was issued to the requesting client; "if this
+/// validation fails, the request is refused and the client is informed of the error". §2.2.1
+/// presents errors as RFC 6749 §5.2, whose `invalid_grant` covers a token "issued to another
+/// client" (400).
+fn not_issued_to(client: &AuthenticatedClient, kind: &str) -> OAuthError {
+    OAuthError::invalid_grant(format!(
+        "the {kind} was not issued to client `{}`: a client may only revoke its own tokens \
+         (RFC 7009 §2.1)",
+        client.client_id()
+    ))
+}
+
+/// Revokes the family of a refresh token of this client. `Ok(true)` when the value is a refresh
+/// token of this client, `Ok(false)` when it is no refresh token, an error when it is another's.
+fn revoke_refresh_token(
+    state: &IdpState,
+    client: &AuthenticatedClient,
+    token: &str,
+) -> Result<bool, OAuthError> {
     let record = state
         .store
         .refresh_tokens
@@ -56,31 +76,41 @@ fn revoke_refresh_token(state: &IdpState, client: &AuthenticatedClient, token: &
         .get(token)
         .cloned();
     let Some(record) = record else {
-        return false;
+        return Ok(false);
     };
-    if record.client_id == client.client_id() {
-        state
-            .store
-            .revoked_families
-            .lock()
-            .unwrap()
-            .insert(record.family);
+    if record.client_id != client.client_id() {
+        return Err(not_issued_to(client, "refresh token"));
     }
-    true
+    state
+        .store
+        .revoked_families
+        .lock()
+        .unwrap()
+        .insert(record.family);
+    Ok(true)
 }
 
-/// Records the `jti` of a currently valid access token of this client as revoked.
-async fn revoke_access_token(state: &IdpState, client: &AuthenticatedClient, token: &str) {
-    if let Ok(claims) = validate(state, token).await {
-        if claims.client_id == client.client_id() {
-            state
-                .store
-                .revoked_access_tokens
-                .lock()
-                .unwrap()
-                .insert(claims.jti);
-        }
+/// Records the `jti` of a currently valid access token of this client as revoked. `Ok(true)` when
+/// it was revoked, `Ok(false)` when the value is no valid access token, an error when it is
+/// another client's.
+async fn revoke_access_token(
+    state: &IdpState,
+    client: &AuthenticatedClient,
+    token: &str,
+) -> Result<bool, OAuthError> {
+    let Ok(claims) = validate(state, token).await else {
+        return Ok(false);
+    };
+    if claims.client_id != client.client_id() {
+        return Err(not_issued_to(client, "access token"));
     }
+    state
+        .store
+        .revoked_access_tokens
+        .lock()
+        .unwrap()
+        .insert(claims.jti);
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -154,36 +184,65 @@ mod tests {
         assert_eq!(body["error"], "invalid_grant");
     }
 
+    async fn revoke_error(state: &IdpState, client_id: &str, body: &str) -> serde_json::Value {
+        let response = post_form(state, "/revoke", &format!("client_id={client_id}&{body}")).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        json(response).await
+    }
+
     #[tokio::test]
-    async fn unknown_and_foreign_tokens_get_200_but_stay_valid() {
+    async fn unknown_tokens_get_200() {
         let state = state();
         assert_eq!(revoke(&state, APP, "token=unknown").await, StatusCode::OK);
+        assert_eq!(
+            revoke(&state, APP, "token=unknown&token_type_hint=refresh_token").await,
+            StatusCode::OK
+        );
+    }
+
+    #[tokio::test]
+    async fn foreign_tokens_are_refused_and_stay_valid() {
+        let state = state();
         let issued = tokens(&state).await;
         let at = issued["access_token"].as_str().unwrap();
         let rt = issued["refresh_token"].as_str().unwrap();
-        assert_eq!(
-            revoke(&state, "other", &format!("token={at}")).await,
-            StatusCode::OK
-        );
-        assert_eq!(
-            revoke(&state, "other", &format!("token={rt}")).await,
-            StatusCode::OK
-        );
+        for (token, kind) in [(at, "access token"), (rt, "refresh token")] {
+            let body = revoke_error(&state, "other", &format!("token={token}")).await;
+            assert_eq!(body["error"], "invalid_grant", "{body}");
+            let description = body["error_description"].as_str().unwrap();
+            assert!(
+                description.contains(kind) && description.contains("RFC 7009 section 2.1"),
+                "{description}"
+            );
+        }
         assert!(introspect_active(&state, at).await);
         assert!(introspect_active(&state, rt).await);
     }
 
     #[tokio::test]
-    async fn bad_hint_missing_token_and_bad_client() {
+    async fn unknown_or_wrong_hint_extends_the_search() {
         let state = state();
-        let response = post_form(
+        let issued = tokens(&state).await;
+        let at = issued["access_token"].as_str().unwrap();
+        let rt = issued["refresh_token"].as_str().unwrap();
+        let status = revoke(&state, APP, &format!("token={at}&token_type_hint=id_token")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!introspect_active(&state, at).await);
+        let status = revoke(
             &state,
-            "/revoke",
-            &format!("client_id={APP}&token=x&token_type_hint=id_token"),
+            APP,
+            &format!("token={rt}&token_type_hint=access_token"),
         )
         .await;
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(json(response).await["error"], "unsupported_token_type");
+        assert_eq!(status, StatusCode::OK);
+        assert!(!introspect_active(&state, rt).await);
+        let status = revoke(&state, APP, "token=unknown&token_type_hint=made_up").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn missing_token_and_bad_client() {
+        let state = state();
         let response = post_form(&state, "/revoke", &format!("client_id={APP}")).await;
         assert_eq!(json(response).await["error"], "invalid_request");
         let response = post_form(&state, "/revoke", "client_id=ghost&token=x").await;

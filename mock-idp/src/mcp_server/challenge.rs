@@ -1,6 +1,7 @@
 //! `WWW-Authenticate: Bearer ...` challenges (RFC 6750 §3, RFC 9728 §5.1), built from parts with
 //! RFC 9110 §11.2 auth-param syntax: every value a quoted-string with `"` and `\` escaped.
 
+pub use crate::error::sanitize_description;
 use crate::state::IdpState;
 
 /// One `Bearer` challenge, its auth-params in the order they were added.
@@ -39,7 +40,8 @@ impl Challenge {
     }
 
     /// Adds `error` and a sanitised `error_description` (RFC 6750 §3: the description may only
-    /// hold %x20-21 / %x23-5B / %x5D-7E).
+    /// hold %x20-21 / %x23-5B / %x5D-7E), with the same [`sanitize_description`] every
+    /// [`crate::error::OAuthError`] uses.
     pub fn error(self, code: &str, description: &str) -> Self {
         self.param("error", code.to_string())
             .param("error_description", sanitize_description(description))
@@ -70,19 +72,6 @@ pub fn quote(value: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// Keeps only the characters RFC 6750 §3 allows in `error_description` (and that a header can carry).
-pub fn sanitize_description(text: &str) -> String {
-    text.replace('§', "section ")
-        .chars()
-        .map(|c| match c {
-            '"' => '\'',
-            '\\' => '/',
-            ' '..='~' => c,
-            _ => '?',
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -16,14 +16,12 @@ const NOT_ADVERTISED: Variant = Variant {
 const PLAIN_ONLY: Variant = Variant {
     name: "pkce-plain-only",
     kind: Broken,
-    description: "the metadata advertises only the `plain` PKCE method (no S256)",
+    description: "the metadata advertises, and the authorization endpoint accepts, only the \
+                  `plain` PKCE method (S256 is rejected)",
     requirement: "C-PKCE-2",
     reference: "MCP 2025-11-25 Authorization Code Protection; OAuth 2.1 §4.1.1",
     group: "pkce methods",
-    apply: |b| {
-        b.code_challenge_methods = Some(vec!["plain".into()]);
-        b.accept_plain_pkce = true;
-    },
+    apply: |b| b.code_challenge_methods = Some(vec!["plain".into()]),
 };
 
 const NOT_ENFORCED: Variant = Variant {

@@ -8,7 +8,9 @@ use axum::response::Response;
 use super::issue_tokens;
 use crate::access_token::Grant;
 use crate::authorization_server::client_auth::AuthenticatedClient;
+use crate::authorization_server::metadata::REFRESH_TOKEN_GRANT;
 use crate::authorization_server::pkce;
+use crate::authorization_server::resource;
 use crate::error::OAuthError;
 use crate::form::Params;
 use crate::state::IdpState;
@@ -20,12 +22,6 @@ pub(super) async fn exchange(
     params: &Params,
 ) -> Result<Response, OAuthError> {
     let code_value = params.require("code")?;
-    let redirect_uri = params.get("redirect_uri").ok_or_else(|| {
-        OAuthError::invalid_request(
-            "missing required parameter `redirect_uri`; it must repeat the redirect_uri of the \
-             authorization request (OAuth 2.1 §4.1.3)",
-        )
-    })?;
     let code = state.store.take_code(code_value).ok_or_else(|| {
         OAuthError::invalid_grant(
             "the authorization code is unknown, expired or was already used; codes are single-use \
@@ -43,21 +39,37 @@ pub(super) async fn exchange(
             client.client_id()
         )));
     }
-    if redirect_uri != code.redirect_uri {
-        return Err(OAuthError::invalid_grant(format!(
-            "redirect_uri `{redirect_uri}` is not the one of the authorization request \
-             (OAuth 2.1 §4.1.3)"
-        )));
-    }
+    check_redirect_uri(&code, params.get("redirect_uri"))?;
     check_pkce(state, &code, params.get("code_verifier"))?;
-    let resource = super::resource_for(state, params, code.resource.as_deref())?;
+    let resource = resource::for_grant(state, params, code.resource.as_deref())?;
     let grant = Grant {
         subject: code.subject,
         client_id: code.client_id,
         scopes: code.scopes,
         resource,
     };
-    issue_tokens(state, &grant, true).await
+    // A refresh token only for a client registered for the refresh grant (OAuth 2.1 §4.3, §3.2.4).
+    let with_refresh_token = client.client.allows_grant(REFRESH_TOKEN_GRANT);
+    issue_tokens(state, &grant, with_refresh_token).await
+}
+
+/// OAuth 2.1 §4.1.3: `redirect_uri` is required if it was included in the authorization request,
+/// and must then be identical; when it was not (a client with a single registered redirect URI),
+/// it may be omitted, but one that is sent must still be that registered redirect URI.
+fn check_redirect_uri(code: &AuthorizationCode, sent: Option<&str>) -> Result<(), OAuthError> {
+    match sent {
+        None if code.redirect_uri_sent => Err(OAuthError::invalid_request(
+            "missing required parameter `redirect_uri`; it was included in the authorization \
+             request, so the token request must repeat it (OAuth 2.1 §4.1.3)",
+        )),
+        None => Ok(()),
+        Some(sent) if sent != code.redirect_uri => Err(OAuthError::invalid_grant(format!(
+            "redirect_uri `{sent}` is not `{}`, the redirect URI of the authorization request \
+             (OAuth 2.1 §4.1.3)",
+            code.redirect_uri
+        ))),
+        Some(_) => Ok(()),
+    }
 }
 
 /// RFC 7636 §4.6 and OAuth 2.1 §4.1.3. Skipped entirely by the `pkce-not-enforced` variant.
@@ -158,7 +170,10 @@ mod tests {
         let body = code_body(&code).replace(VERIFIER, "short");
         let (_, body) = token_request(&state, &body).await;
         assert_eq!(body["error"], "invalid_grant");
-        assert!(body["error_description"].as_str().unwrap().contains("§4.1"));
+        assert!(body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("section 4.1"));
     }
 
     #[tokio::test]
@@ -217,6 +232,55 @@ mod tests {
         let body = code_body(&code).replace(&format!("&redirect_uri={}", enc(REDIRECT)), "");
         let (_, body) = token_request(&state, &body).await;
         assert_eq!(body["error"], "invalid_request");
+    }
+
+    #[tokio::test]
+    async fn redirect_uri_may_be_omitted_when_the_authorization_request_omitted_it() {
+        let state = IdpState::for_tests(&[]);
+        let without = format!("&redirect_uri={}", enc(REDIRECT));
+        let code = code_without_redirect_uri(&state);
+        let (status, body) = token_request(&state, &code_body(&code).replace(&without, "")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        // Sent anyway, it must be the registered one the code was issued for.
+        let code = code_without_redirect_uri(&state);
+        let body = code_body(&code).replace(&enc(REDIRECT), &enc("http://127.0.0.1:9/other"));
+        let (status, body) = token_request(&state, &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"], "invalid_grant");
+        let code = code_without_redirect_uri(&state);
+        assert_eq!(
+            token_request(&state, &code_body(&code)).await.0,
+            StatusCode::OK
+        );
+    }
+
+    #[tokio::test]
+    async fn refresh_token_only_for_clients_registered_for_the_refresh_grant() {
+        let state = IdpState::for_tests(&[]);
+        let code = code(&state);
+        let mut app = state.store.client(APP).unwrap();
+        app.grant_types = vec!["authorization_code".into()];
+        state.store.insert_client(app);
+        let (status, body) = token_request(&state, &code_body(&code)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.get("refresh_token").is_none(), "{body}");
+        assert!(state.store.refresh_tokens.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn repeated_resource_must_each_be_the_served_one() {
+        let state = IdpState::for_tests(&[]);
+        let served = enc(&state.urls.resource());
+        let first = code(&state);
+        let body = format!("{}&resource={served}&resource={served}", code_body(&first));
+        let (status, body) = token_request(&state, &body).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let second = code(&state);
+        let other = enc("https://other.example/mcp");
+        let body = format!("{}&resource={served}&resource={other}", code_body(&second));
+        let (status, body) = token_request(&state, &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"], "invalid_target", "{body}");
     }
 
     #[tokio::test]

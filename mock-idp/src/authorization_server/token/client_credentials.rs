@@ -6,6 +6,7 @@ use axum::response::Response;
 use super::issue_tokens;
 use crate::access_token::Grant;
 use crate::authorization_server::client_auth::AuthenticatedClient;
+use crate::authorization_server::resource;
 use crate::error::OAuthError;
 use crate::form::Params;
 use crate::state::IdpState;
@@ -22,8 +23,8 @@ pub(super) async fn grant(
             client.client_id()
         )));
     }
-    let scopes = super::scopes_or_default(state, client, params)?;
-    let resource = super::resource_for(state, params, None)?;
+    let scopes = super::scopes_or_default(state, &client.client, params)?;
+    let resource = resource::requested(state, params)?;
     let grant = Grant {
         subject: client.client_id().to_string(),
         client_id: client.client_id().to_string(),

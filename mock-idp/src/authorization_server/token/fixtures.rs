@@ -32,16 +32,30 @@ pub fn code(state: &IdpState) -> String {
 
 pub fn code_with(state: &IdpState, challenge: Option<String>, resource: Option<String>) -> String {
     public_app(state);
-    state.store.insert_code(AuthorizationCode {
+    state.store.insert_code(code_record(challenge, resource))
+}
+
+/// Stores a code like [`code`] whose authorization request had no `redirect_uri` (the client has
+/// a single registered one, OAuth 2.1 §4.1.1).
+pub fn code_without_redirect_uri(state: &IdpState) -> String {
+    public_app(state);
+    let mut record = code_record(Some(s256_challenge(VERIFIER)), Some(state.urls.resource()));
+    record.redirect_uri_sent = false;
+    state.store.insert_code(record)
+}
+
+fn code_record(challenge: Option<String>, resource: Option<String>) -> AuthorizationCode {
+    AuthorizationCode {
         client_id: APP.into(),
         redirect_uri: REDIRECT.into(),
+        redirect_uri_sent: true,
         code_challenge_method: challenge.as_ref().map(|_| "S256".into()),
         code_challenge: challenge,
         scopes: vec!["mcp:tools".into()],
         resource,
         subject: "test-user".into(),
         expires_at: Instant::now() + Duration::from_secs(60),
-    })
+    }
 }
 
 /// The form of a correct code exchange by [`APP`].

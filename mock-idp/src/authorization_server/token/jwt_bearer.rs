@@ -10,6 +10,7 @@ use crate::access_token::{Grant, AT_JWT_TYPE};
 use crate::authorization_server::client_auth::{
     verify_with_jwk_set, verify_with_key, AuthenticatedClient, Expected,
 };
+use crate::authorization_server::resource;
 use crate::error::OAuthError;
 use crate::form::Params;
 use crate::state::IdpState;
@@ -25,8 +26,8 @@ pub(super) async fn grant(
         .as_str()
         .filter(|s| !s.is_empty())
         .ok_or_else(|| reject("`sub` must be a non-empty string".into()))?;
-    let scopes = super::scopes_or_default(state, client, params)?;
-    let resource = super::resource_for(state, params, None)?;
+    let scopes = super::scopes_or_default(state, &client.client, params)?;
+    let resource = resource::requested(state, params)?;
     let grant = Grant {
         subject: subject.to_string(),
         client_id: client.client_id().to_string(),
@@ -104,7 +105,7 @@ mod tests {
     fn body(assertion: &str) -> String {
         format!(
             "grant_type={}&client_id=app&assertion={assertion}",
-            enc(super::super::JWT_BEARER_GRANT)
+            enc(crate::authorization_server::metadata::JWT_BEARER_GRANT)
         )
     }
 

@@ -1,5 +1,6 @@
-//! The token endpoint (OAuth 2.1 §3.2): client authentication (§2.4), grant dispatch, and the rules
-//! for `resource` (RFC 8707 §2) and `scope` (RFC 6749 §3.3) shared by the grants.
+//! The token endpoint (OAuth 2.1 §3.2): client authentication (§2.4), grant dispatch, and the
+//! `scope` rules (RFC 6749 §3.3) shared by the grants. `resource` (RFC 8707 §2) is checked by
+//! [`super::resource`].
 
 mod authorization_code;
 mod client_credentials;
@@ -12,23 +13,15 @@ use axum::response::{IntoResponse, Response};
 
 pub(crate) use response::issue_tokens;
 
-use super::client_auth::{authenticate_client, AuthenticatedClient};
+use super::client_auth::authenticate_client;
+use super::metadata::{
+    check_scopes, AUTHORIZATION_CODE_GRANT, CLIENT_CREDENTIALS_GRANT, DEVICE_CODE_GRANT,
+    GRANT_TYPES, JWT_BEARER_GRANT, REFRESH_TOKEN_GRANT,
+};
 use crate::error::{ErrorCode, OAuthError};
 use crate::form::{OAuthForm, Params};
 use crate::state::IdpState;
-
-/// RFC 8628 §3.4.
-pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
-/// RFC 7523 §2.1.
-pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-
-const SUPPORTED_GRANTS: [&str; 5] = [
-    "authorization_code",
-    "refresh_token",
-    "client_credentials",
-    DEVICE_CODE_GRANT,
-    JWT_BEARER_GRANT,
-];
+use crate::store::Client;
 
 /// `POST {issuer}/token`. A malformed body or wrong content type is rejected by [`OAuthForm`]
 /// with `invalid_request`.
@@ -44,12 +37,12 @@ async fn handle(state: &IdpState, form: &OAuthForm) -> Result<Response, OAuthErr
     let grant_type = params.get("grant_type").ok_or_else(|| {
         OAuthError::invalid_request("missing required parameter `grant_type` (OAuth 2.1 §3.2.2)")
     })?;
-    if !SUPPORTED_GRANTS.contains(&grant_type) {
+    if !GRANT_TYPES.contains(&grant_type) {
         return Err(OAuthError::new(
             ErrorCode::UnsupportedGrantType,
             format!(
                 "grant_type `{grant_type}` is not supported; supported: {} (OAuth 2.1 §3.2.4)",
-                SUPPORTED_GRANTS.join(", ")
+                GRANT_TYPES.join(", ")
             ),
         ));
     }
@@ -63,82 +56,35 @@ async fn handle(state: &IdpState, form: &OAuthForm) -> Result<Response, OAuthErr
         )));
     }
     match grant_type {
-        "authorization_code" => authorization_code::exchange(state, &client, params).await,
-        "refresh_token" => refresh::refresh(state, &client, params).await,
-        "client_credentials" => client_credentials::grant(state, &client, params).await,
+        AUTHORIZATION_CODE_GRANT => authorization_code::exchange(state, &client, params).await,
+        REFRESH_TOKEN_GRANT => refresh::refresh(state, &client, params).await,
+        CLIENT_CREDENTIALS_GRANT => client_credentials::grant(state, &client, params).await,
         DEVICE_CODE_GRANT => super::device::device_code_grant(state, &client, params).await,
         JWT_BEARER_GRANT => jwt_bearer::grant(state, &client, params).await,
-        _ => unreachable!("checked against SUPPORTED_GRANTS"),
+        _ => unreachable!("checked against GRANT_TYPES"),
     }
 }
 
-/// RFC 8707 §2: the resource the tokens are for. A requested `resource` must be an absolute URI
-/// naming this deployment's MCP server and, when the grant is already bound to a resource, that
-/// one (§2.2). Without the parameter the bound resource (if any) applies.
-pub(super) fn resource_for(
+/// Scopes of a grant without an earlier authorization by the user's consent at the authorization
+/// endpoint (client credentials, JWT bearer, device authorization): the requested ones, each in
+/// `scopes_supported` (RFC 6749 §3.3), or else [`default_scopes`].
+pub(crate) fn scopes_or_default(
     state: &IdpState,
-    params: &Params,
-    bound: Option<&str>,
-) -> Result<Option<String>, OAuthError> {
-    let Some(requested) = params.get("resource") else {
-        return Ok(bound.map(str::to_owned));
-    };
-    let parsed = url::Url::parse(requested).map_err(|e| {
-        OAuthError::invalid_target(format!(
-            "resource `{requested}` is not an absolute URI ({e}; RFC 8707 §2)"
-        ))
-    })?;
-    if parsed.fragment().is_some() {
-        return Err(OAuthError::invalid_target(format!(
-            "resource `{requested}` must not contain a fragment (RFC 8707 §2)"
-        )));
-    }
-    let served = state.urls.resource();
-    if !same_resource(&parsed, &served) {
-        return Err(OAuthError::invalid_target(format!(
-            "resource `{requested}` is not served by this authorization server; the only \
-             resource is `{served}` (RFC 8707 §2)"
-        )));
-    }
-    if let Some(bound) = bound {
-        if !same_resource(&parsed, bound) {
-            return Err(OAuthError::invalid_target(format!(
-                "resource `{requested}` differs from `{bound}`, the resource this grant was \
-                 issued for (RFC 8707 §2.2)"
-            )));
-        }
-    }
-    Ok(Some(served))
-}
-
-/// Compares resource URIs after URL parsing (so `HTTP://Host` equals `http://host`).
-fn same_resource(requested: &url::Url, other: &str) -> bool {
-    url::Url::parse(other).is_ok_and(|o| &o == requested)
-}
-
-/// Scopes of a grant without an earlier authorization (client credentials, JWT bearer): the
-/// requested ones, each in `scopes_supported` (RFC 6749 §3.3), or else the client's registered
-/// `scope`, or else the deployment's required scope.
-pub(super) fn scopes_or_default(
-    state: &IdpState,
-    client: &AuthenticatedClient,
+    client: &Client,
     params: &Params,
 ) -> Result<Vec<String>, OAuthError> {
     let requested = params.scopes();
-    if !requested.is_empty() {
-        if let Some(bad) = requested
-            .iter()
-            .find(|s| !state.config.scopes_supported.contains(s))
-        {
-            return Err(OAuthError::invalid_scope(format!(
-                "scope `{bad}` is not supported; supported: {} (RFC 6749 §3.3)",
-                state.config.scopes_supported.join(" ")
-            )));
-        }
-        return Ok(requested);
+    check_scopes(state, requested.iter().map(String::as_str))?;
+    if requested.is_empty() {
+        return Ok(default_scopes(state, client));
     }
+    Ok(requested)
+}
+
+/// The pre-defined default scope when a request has none (RFC 6749 §3.3): the client's registered
+/// `scope`, or else the deployment's required scope.
+pub(crate) fn default_scopes(state: &IdpState, client: &Client) -> Vec<String> {
     let registered: Vec<String> = client
-        .client
         .scope
         .as_deref()
         .unwrap_or("")
@@ -147,9 +93,9 @@ pub(super) fn scopes_or_default(
         .map(str::to_owned)
         .collect();
     if !registered.is_empty() {
-        return Ok(registered);
+        return registered;
     }
-    Ok(state.config.required_scope.iter().cloned().collect())
+    state.config.required_scope.iter().cloned().collect()
 }
 
 #[cfg(test)]
@@ -225,31 +171,28 @@ mod tests {
         assert_eq!(json(response).await["error"], "invalid_client");
     }
 
-    #[tokio::test]
-    async fn resource_rules() {
+    #[test]
+    fn default_scopes_are_the_registered_ones_else_the_required_one() {
         let state = IdpState::for_tests(&[]);
-        let served = state.urls.resource();
-        let params = |r: &str| {
-            crate::form::Params::parse(format!("resource={}", enc(r)).as_bytes()).unwrap()
-        };
+        let mut c = client("scoped", "none");
+        assert_eq!(super::default_scopes(&state, &c), vec!["mcp:tools"]);
+        c.scope = Some("mcp:admin  offline_access".into());
         assert_eq!(
-            super::resource_for(&state, &params(&served), None).unwrap(),
-            Some(served.clone())
+            super::default_scopes(&state, &c),
+            vec!["mcp:admin", "offline_access"]
         );
+        let empty = crate::form::Params::default();
         assert_eq!(
-            super::resource_for(&state, &params("HTTP://127.0.0.1:2/mcp"), Some(&served)).unwrap(),
-            Some(served.clone())
+            super::scopes_or_default(&state, &c, &empty).unwrap(),
+            vec!["mcp:admin", "offline_access"]
         );
-        for bad in [
-            "not-a-uri",
-            "http://127.0.0.1:2/mcp#x",
-            "http://127.0.0.1:2/other",
-        ] {
-            let err = super::resource_for(&state, &params(bad), None).unwrap_err();
-            assert_eq!(err.code, crate::error::ErrorCode::InvalidTarget, "{bad}");
-        }
-        let err = super::resource_for(&state, &params(&served), Some("http://127.0.0.1:2/else"))
-            .unwrap_err();
-        assert!(err.description.contains("RFC 8707 §2.2"));
+        let asked = crate::form::Params::parse(b"scope=mcp%3Atools").unwrap();
+        assert_eq!(
+            super::scopes_or_default(&state, &c, &asked).unwrap(),
+            vec!["mcp:tools"]
+        );
+        let bad = crate::form::Params::parse(b"scope=mcp%3Atools+root").unwrap();
+        let err = super::scopes_or_default(&state, &c, &bad).unwrap_err();
+        assert_eq!(err.code, crate::error::ErrorCode::InvalidScope);
     }
 }

@@ -8,6 +8,7 @@ use axum::response::Response;
 use super::response::{respond, RefreshIssue};
 use crate::access_token::Grant;
 use crate::authorization_server::client_auth::AuthenticatedClient;
+use crate::authorization_server::resource;
 use crate::error::OAuthError;
 use crate::form::Params;
 use crate::state::IdpState;
@@ -52,7 +53,7 @@ pub(super) async fn refresh(
         ));
     }
     let scopes = narrowed_scopes(&record, params)?;
-    let resource = super::resource_for(state, params, record.resource.as_deref())?;
+    let resource = resource::for_grant(state, params, record.resource.as_deref())?;
     let grant = Grant {
         subject: record.subject.clone(),
         client_id: record.client_id.clone(),

@@ -50,6 +50,8 @@ impl IdpState {
         urls: Urls,
         http: reqwest::Client,
     ) -> Result<Self, IdpError> {
+        // Configs built in code (not only those loaded from TOML) get the same bounds checks.
+        config.validate()?;
         let store = Store::with_clients(&config.clients);
         Ok(Self(Arc::new(Inner {
             config,
@@ -100,6 +102,18 @@ pub fn default_http_client() -> Result<reqwest::Client, IdpError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_config_built_in_code_is_validated_too() {
+        let config = Config {
+            access_token_ttl_secs: 0,
+            ..Config::default()
+        };
+        let behaviour = Behaviour::default();
+        let urls = Urls::new("http://127.0.0.1:1", "http://127.0.0.1:2", None, &behaviour);
+        let err = IdpState::new(config, behaviour, urls).unwrap_err();
+        assert!(err.to_string().contains("access_token_ttl_secs"), "{err}");
+    }
 
     #[test]
     fn the_outgoing_clients_build() {

@@ -115,6 +115,7 @@ async fn serve(args: IdpArgs) -> Result<Printer, IdpError> {
         bind: args.bind,
         tls: args.tls,
         ca_cert_path: args.ca_cert.clone(),
+        tweak: None,
     })
     .await?;
     let events = deployment.state().trace.subscribe();
@@ -246,6 +247,7 @@ mod tests {
             request_body: None,
             response_headers: Default::default(),
             response_body: None,
+            raw: None,
         }
     }
 

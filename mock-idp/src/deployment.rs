@@ -11,6 +11,7 @@ use axum_server::Handle;
 use serde::Serialize;
 use tokio::task::JoinHandle;
 
+use crate::behaviour::Behaviour;
 use crate::config::Config;
 use crate::error::IdpError;
 use crate::state::{default_http_client, IdpState};
@@ -28,6 +29,9 @@ pub struct Options {
     pub tls: bool,
     /// Where to write the CA certificate with `tls` (a temp file by default).
     pub ca_cert_path: Option<PathBuf>,
+    /// Applied to the behaviour the variants give, before the deployment starts: how a scenario
+    /// sets a switch that no named variant covers (a forced registration auth method, say).
+    pub tweak: Option<fn(&mut Behaviour)>,
 }
 
 impl Default for Options {
@@ -38,6 +42,7 @@ impl Default for Options {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             tls: false,
             ca_cert_path: None,
+            tweak: None,
         }
     }
 }
@@ -92,7 +97,10 @@ fn origin(scheme: &str, listener: &TcpListener) -> Result<String, IdpError> {
 
 impl Deployment {
     pub async fn start(options: Options) -> Result<Self, IdpError> {
-        let behaviour = variants::behaviour_for(&options.variants)?;
+        let mut behaviour = variants::behaviour_for(&options.variants)?;
+        if let Some(tweak) = options.tweak {
+            tweak(&mut behaviour);
+        }
         let scheme = if options.tls { "https" } else { "http" };
         let other = SocketAddr::new(options.bind.ip(), 0);
 

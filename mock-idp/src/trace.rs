@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::{to_bytes, Body};
@@ -59,6 +59,70 @@ pub struct TraceEvent {
     pub response_headers: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_body: Option<String>,
+    /// The request exactly as received, secrets included: in memory only, for the harness's checks
+    /// (a PKCE verifier must be hashed, a token compared). Never serialized; `Debug` hides it.
+    #[serde(skip)]
+    pub raw: Option<Arc<RawRequest>>,
+}
+
+/// A request as the mock received it, before redaction. See [`TraceEvent::raw`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawRequest {
+    /// Path and query, as received.
+    pub path_and_query: String,
+    /// Every request header (lower-case names, in the order received; non-UTF-8 values lossy).
+    pub headers: Vec<(String, String)>,
+    /// The body (empty when it was too large to read).
+    pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for RawRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RawRequest(‹secrets hidden›)")
+    }
+}
+
+impl RawRequest {
+    /// The first value of a header (name compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a header, in order.
+    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn path(&self) -> &str {
+        self.path_and_query
+            .split_once('?')
+            .map_or(self.path_and_query.as_str(), |(p, _)| p)
+    }
+
+    /// The decoded query parameters, in order (repeated names kept).
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        match self.path_and_query.split_once('?') {
+            Some((_, q)) => url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The body decoded as `application/x-www-form-urlencoded`, in order.
+    pub fn form_pairs(&self) -> Vec<(String, String)> {
+        url::form_urlencoded::parse(&self.body).into_owned().collect()
+    }
+
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
 }
 
 impl TraceEvent {
@@ -223,9 +287,24 @@ pub async fn record(
     let (parts, body) = request.into_parts();
     let method = parts.method.to_string();
     let request_headers = kept_headers(&parts.headers, KEPT_REQUEST_HEADERS);
+    let mut raw = RawRequest {
+        path_and_query: path_and_query.clone(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_string(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: Vec::new(),
+    };
     let (response, request_body) = match to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => {
             let request_body = body_text(&bytes, &parts.headers);
+            raw.body = bytes.to_vec();
             let request = Request::from_parts(parts, Body::from(bytes));
             (next.run(request).await, request_body)
         }
@@ -255,6 +334,7 @@ pub async fn record(
         request_body,
         response_headers: kept_headers(&response_parts.headers, KEPT_RESPONSE_HEADERS),
         response_body: body_text(&bytes, &response_parts.headers),
+        raw: Some(Arc::new(raw)),
     };
     state.trace.record(event);
     Response::from_parts(response_parts, Body::from(bytes))
@@ -338,6 +418,14 @@ mod tests {
         assert_eq!(events.len(), 1);
         let traced = serde_json::to_string(&events[0]).unwrap();
         assert!(!traced.contains("S3CR3T"), "{traced}");
+        assert!(!format!("{:?}", events[0]).contains("S3CR3T"));
+        // The harness still sees the raw request, in memory.
+        let raw = events[0].raw.as_ref().unwrap();
+        assert!(raw.body_text().contains("client%5Fsecret=S3CR3T"));
+        assert!(raw
+            .form_pairs()
+            .contains(&("client_secret".into(), "S3CR3T".into())));
+        assert_eq!(raw.header("Content-Type"), Some("text/plain"));
         assert!(
             events[0]
                 .request_body

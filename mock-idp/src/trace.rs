@@ -117,7 +117,9 @@ impl RawRequest {
 
     /// The body decoded as `application/x-www-form-urlencoded`, in order.
     pub fn form_pairs(&self) -> Vec<(String, String)> {
-        url::form_urlencoded::parse(&self.body).into_owned().collect()
+        url::form_urlencoded::parse(&self.body)
+            .into_owned()
+            .collect()
     }
 
     pub fn body_text(&self) -> String {

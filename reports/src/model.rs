@@ -1,0 +1,303 @@
+//! The report model: a run of one suite against one target, scenario by scenario, check by check.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped when a field changes meaning or disappears (adding a field does not bump it).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// RFC 2119 level of the requirement a check enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Level {
+    Must,
+    Should,
+    May,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+            Level::May => "MAY",
+        })
+    }
+}
+
+/// A revision of the MCP specification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SpecVersion {
+    #[serde(rename = "2025-03-26")]
+    V2025_03_26,
+    #[serde(rename = "2025-06-18")]
+    V2025_06_18,
+    #[serde(rename = "2025-11-25")]
+    V2025_11_25,
+    #[serde(rename = "2026-07-28")]
+    V2026_07_28,
+}
+
+impl SpecVersion {
+    pub const ALL: [SpecVersion; 4] = [
+        SpecVersion::V2025_03_26,
+        SpecVersion::V2025_06_18,
+        SpecVersion::V2025_11_25,
+        SpecVersion::V2026_07_28,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpecVersion::V2025_03_26 => "2025-03-26",
+            SpecVersion::V2025_06_18 => "2025-06-18",
+            SpecVersion::V2025_11_25 => "2025-11-25",
+            SpecVersion::V2026_07_28 => "2026-07-28",
+        }
+    }
+}
+
+impl fmt::Display for SpecVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown spec version `{0}` (known: 2025-03-26, 2025-06-18, 2025-11-25, 2026-07-28)")]
+pub struct UnknownSpecVersion(pub String);
+
+impl FromStr for SpecVersion {
+    type Err = UnknownSpecVersion;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SpecVersion::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| UnknownSpecVersion(s.to_string()))
+    }
+}
+
+/// What one check concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    /// A MUST that was not met.
+    Fail,
+    /// A SHOULD or MAY that was not met (or a MUST the harness can only suspect).
+    Warn,
+    /// Not judged: the check does not apply to this spec version, or what it needs did not happen.
+    Skip,
+    /// Something worth knowing that is neither good nor bad.
+    Info,
+}
+
+/// What one scenario concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Warn,
+    Skip,
+    /// The harness could not judge: the target timed out, could not be started, or the harness failed.
+    Error,
+}
+
+impl Verdict {
+    /// The verdict of a scenario whose checks concluded `outcomes` (no outcomes: skip).
+    pub fn from_outcomes(outcomes: impl IntoIterator<Item = Outcome>) -> Verdict {
+        let severity = |v: Verdict| match v {
+            Verdict::Skip => 0,
+            Verdict::Pass => 1,
+            Verdict::Warn => 2,
+            _ => 3,
+        };
+        outcomes
+            .into_iter()
+            .map(|outcome| match outcome {
+                Outcome::Fail => Verdict::Fail,
+                Outcome::Warn => Verdict::Warn,
+                Outcome::Pass | Outcome::Info => Verdict::Pass,
+                Outcome::Skip => Verdict::Skip,
+            })
+            .max_by_key(|v| severity(*v))
+            .unwrap_or(Verdict::Skip)
+    }
+}
+
+/// One check as it concluded in one scenario.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// Stable id (the official suite's id where it has one).
+    pub id: String,
+    pub level: Level,
+    /// Requirement id from the spec digest (`C-PKCE-1`).
+    pub requirement: String,
+    /// The spec or RFC section enforced.
+    pub section: String,
+    pub outcome: Outcome,
+    /// What was observed, in a sentence.
+    pub message: String,
+    /// Listed in the expected-failures file.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expected_failure: bool,
+}
+
+/// One HTTP exchange the target took part in, secrets redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exchange {
+    pub seq: u64,
+    /// Who sent the request (`client`, `harness`).
+    pub from: String,
+    /// Who answered (`mcp_server`, `authorization_server`, `metadata_host`).
+    pub to: String,
+    pub method: String,
+    pub url: String,
+    pub status: u16,
+    pub duration_ms: u64,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub request_headers: std::collections::BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<String>,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub response_headers: std::collections::BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioResult {
+    pub id: String,
+    pub description: String,
+    /// The spec version the scenario was judged against.
+    pub spec_version: SpecVersion,
+    pub verdict: Verdict,
+    pub duration_ms: u64,
+    pub checks: Vec<CheckResult>,
+    /// Why the verdict is `error` (or `skip`), in a sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Listed in the expected-failures file (as a whole scenario).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expected_failure: bool,
+    /// The last lines the target wrote (stdout and stderr), secrets redacted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub output: Vec<String>,
+    /// The observed flow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trace: Vec<Exchange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Tool {
+            name: "mcp-authlab".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub warned: usize,
+    pub skipped: usize,
+    pub errors: usize,
+    /// Failures (scenario or check) listed in the expected-failures file.
+    pub expected_failures: usize,
+    /// Expected-failure entries that did not fail this time.
+    pub stale_expected_failures: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    /// `client`, `server` or `authserver`.
+    pub suite: String,
+    /// What was tested: the client command, the server URL, the issuer.
+    pub target: String,
+    pub spec_version: SpecVersion,
+    pub duration_ms: u64,
+    pub scenarios: Vec<ScenarioResult>,
+    pub summary: Summary,
+}
+
+impl Report {
+    /// Counts the verdicts into [`Report::summary`] (keeps the stale entries already there).
+    pub fn summarize(&mut self) {
+        let stale = std::mem::take(&mut self.summary.stale_expected_failures);
+        let mut s = Summary {
+            total: self.scenarios.len(),
+            stale_expected_failures: stale,
+            ..Summary::default()
+        };
+        for scenario in &self.scenarios {
+            match scenario.verdict {
+                Verdict::Pass => s.passed += 1,
+                Verdict::Fail => s.failed += 1,
+                Verdict::Warn => s.warned += 1,
+                Verdict::Skip => s.skipped += 1,
+                Verdict::Error => s.errors += 1,
+            }
+            let failed_checks = scenario
+                .checks
+                .iter()
+                .filter(|c| c.expected_failure && c.outcome == Outcome::Fail)
+                .count();
+            s.expected_failures += if scenario.expected_failure && scenario.verdict == Verdict::Fail
+            {
+                1
+            } else {
+                failed_checks
+            };
+        }
+        self.summary = s;
+    }
+
+    /// Whether a failure remains that the expected-failures file does not cover.
+    pub fn has_unexpected_failures(&self) -> bool {
+        self.scenarios.iter().any(|s| {
+            !s.expected_failure
+                && (s.verdict == Verdict::Error
+                    || s.checks
+                        .iter()
+                        .any(|c| c.outcome == Outcome::Fail && !c.expected_failure))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_is_the_worst_outcome() {
+        use Outcome::*;
+        assert_eq!(Verdict::from_outcomes([Pass, Info, Pass]), Verdict::Pass);
+        assert_eq!(Verdict::from_outcomes([Pass, Warn, Pass]), Verdict::Warn);
+        assert_eq!(Verdict::from_outcomes([Fail, Warn, Pass]), Verdict::Fail);
+        assert_eq!(Verdict::from_outcomes([Warn, Fail]), Verdict::Fail);
+        assert_eq!(Verdict::from_outcomes([Skip, Skip]), Verdict::Skip);
+        assert_eq!(Verdict::from_outcomes([Skip, Pass]), Verdict::Pass);
+    }
+
+    #[test]
+    fn spec_versions_round_trip() {
+        for v in SpecVersion::ALL {
+            assert_eq!(v.as_str().parse::<SpecVersion>().unwrap(), v);
+            assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{v}\""));
+        }
+        assert!("2024-11-05".parse::<SpecVersion>().is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! Client checks: authorization. (Being written.)

@@ -1,0 +1,10 @@
+//! The client checks: small named functions from an [`Observation`](super::Observation) to a
+//! [`Finding`](crate::check::Finding), one file per topic. Level, requirement and versions are given
+//! where a scenario uses them (see [`super::scenarios`]).
+
+pub mod authorization;
+pub mod discovery;
+pub mod outcome;
+pub mod registration;
+pub mod scope;
+pub mod token;

@@ -1,0 +1,1 @@
+//! Client checks: outcome. (Being written.)

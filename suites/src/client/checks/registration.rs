@@ -1,0 +1,1 @@
+//! Client checks: registration. (Being written.)

@@ -1,0 +1,1 @@
+//! Client checks: token. (Being written.)

@@ -1,0 +1,466 @@
+//! What the harness saw while a client ran one scenario: every request the client made to the mock
+//! deployment (raw, in memory) and how the client process ended. Checks read only this.
+
+use std::time::Duration;
+
+use mcp_authlab_mock_idp::trace::{RawRequest, Role, TraceEvent};
+use mcp_authlab_mock_idp::urls::Urls;
+use mcp_authlab_mock_idp::ReadyInfo;
+use mcp_authlab_reports::SpecVersion;
+
+/// How the client process ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientExit {
+    /// Exited with this code.
+    Code(i32),
+    /// Killed by this signal (not by the harness).
+    Signal(i32),
+    /// Still running at the scenario timeout; the harness killed its process group.
+    TimedOut(Duration),
+}
+
+impl ClientExit {
+    pub fn succeeded(&self) -> bool {
+        *self == ClientExit::Code(0)
+    }
+}
+
+/// The whole observation of one scenario run.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    pub spec_version: SpecVersion,
+    pub ready: ReadyInfo,
+    /// The origins and paths of the deployment (to tell the endpoints apart).
+    pub urls: Urls,
+    /// Every request the deployment received, in order. Each has its raw request.
+    pub events: Vec<TraceEvent>,
+    pub exit: ClientExit,
+    /// The `MCP_CONFORMANCE_CONTEXT` given to the client, if any.
+    pub context: Option<serde_json::Value>,
+}
+
+/// Which endpoint of the deployment a request went to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// The MCP endpoint (`/mcp` on the MCP origin).
+    Mcp,
+    /// A protected resource metadata URL (any `/.well-known/oauth-protected-resource…`, or the
+    /// URL the deployment serves it at).
+    ProtectedResourceMetadata,
+    /// An authorization server metadata URL (RFC 8414 or OIDC well-known, the metadata host, or
+    /// the custom path).
+    AuthorizationServerMetadata,
+    Authorization,
+    Token,
+    Registration,
+    Jwks,
+    /// A client ID metadata document or anything else.
+    Other,
+}
+
+/// One request the client made, with its trace event and raw form.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub event: &'a TraceEvent,
+    pub raw: &'a RawRequest,
+    pub endpoint: Endpoint,
+}
+
+impl<'a> Request<'a> {
+    pub fn role(&self) -> Role {
+        self.event.role
+    }
+    pub fn method(&self) -> &'a str {
+        &self.event.method
+    }
+    pub fn path(&self) -> &'a str {
+        self.raw.path()
+    }
+    pub fn status(&self) -> u16 {
+        self.event.status
+    }
+    pub fn header(&self, name: &str) -> Option<&'a str> {
+        self.raw.header(name)
+    }
+    /// The first query parameter with this name (decoded).
+    pub fn query(&self, name: &str) -> Option<String> {
+        first(&self.raw.query_pairs(), name)
+    }
+    /// Every value of a query parameter.
+    pub fn query_all(&self, name: &str) -> Vec<String> {
+        all(&self.raw.query_pairs(), name)
+    }
+    /// The first form parameter with this name (decoded).
+    pub fn form(&self, name: &str) -> Option<String> {
+        first(&self.raw.form_pairs(), name)
+    }
+    pub fn form_all(&self, name: &str) -> Vec<String> {
+        all(&self.raw.form_pairs(), name)
+    }
+    /// The body as JSON, if it is.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.raw.body).ok()
+    }
+    /// The bearer token of the `Authorization` header (scheme compared case-insensitively).
+    pub fn bearer(&self) -> Option<&'a str> {
+        let value = self.header("authorization")?;
+        let (scheme, token) = value.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    }
+    /// The redacted one-line summary, for messages (`#3 MCP POST /mcp -> 401`).
+    pub fn summary(&self) -> String {
+        format!(
+            "#{} {} {} {} -> {}",
+            self.event.seq,
+            self.event.role.label(),
+            self.event.method,
+            self.event.path,
+            self.event.status
+        )
+    }
+}
+
+fn first(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}
+
+fn all(pairs: &[(String, String)], name: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+impl Observation {
+    /// The origin (`http://127.0.0.1:port`) of the listener that plays `role`.
+    pub fn origin(&self, role: Role) -> &str {
+        match role {
+            Role::McpServer => &self.urls.mcp_origin,
+            Role::AuthorizationServer => &self.urls.as_origin,
+            Role::MetadataHost => self
+                .urls
+                .metadata_origin
+                .as_deref()
+                .unwrap_or(&self.urls.as_origin),
+        }
+    }
+
+    /// The absolute URL a request was sent to (raw, secrets included: only for comparisons).
+    pub fn url_of(&self, request: &Request<'_>) -> String {
+        format!(
+            "{}{}",
+            self.origin(request.role()),
+            request.raw.path_and_query
+        )
+    }
+
+    fn classify(&self, event: &TraceEvent, raw: &RawRequest) -> Endpoint {
+        let path = raw.path();
+        let url = format!("{}{}", self.origin(event.role), path);
+        if path.starts_with("/.well-known/oauth-protected-resource")
+            || Some(url.as_str()) == self.ready.protected_resource_metadata_url.as_deref()
+        {
+            return Endpoint::ProtectedResourceMetadata;
+        }
+        if path.contains("/.well-known/oauth-authorization-server")
+            || path.contains("/.well-known/openid-configuration")
+            || event.role == Role::MetadataHost
+            || url == self.ready.authorization_server_metadata_url
+        {
+            return Endpoint::AuthorizationServerMetadata;
+        }
+        if event.role == Role::McpServer && path == self.urls.mcp_path {
+            return Endpoint::Mcp;
+        }
+        let endpoint_path = |endpoint: &str| {
+            url::Url::parse(endpoint)
+                .ok()
+                .map(|u| (u.origin().ascii_serialization(), u.path().to_string()))
+        };
+        let here = (self.origin(event.role).to_string(), path.to_string());
+        if Some(&here) == endpoint_path(&self.ready.authorization_endpoint).as_ref() {
+            Endpoint::Authorization
+        } else if Some(&here) == endpoint_path(&self.ready.token_endpoint).as_ref() {
+            Endpoint::Token
+        } else if self.ready.registration_endpoint.is_some()
+            && Some(&here)
+                == endpoint_path(self.ready.registration_endpoint.as_deref().unwrap_or("")).as_ref()
+        {
+            Endpoint::Registration
+        } else if Some(&here) == endpoint_path(&self.ready.jwks_uri).as_ref() {
+            Endpoint::Jwks
+        } else {
+            Endpoint::Other
+        }
+    }
+
+    /// Every request, in order, with its endpoint. Requests the harness itself made (its headless
+    /// user agent following the authorization redirect is the client's, not the harness's) are all
+    /// attributed to the client.
+    pub fn requests(&self) -> Vec<Request<'_>> {
+        self.events
+            .iter()
+            .filter_map(|event| {
+                let raw = event.raw.as_deref()?;
+                Some(Request {
+                    event,
+                    raw,
+                    endpoint: self.classify(event, raw),
+                })
+            })
+            .collect()
+    }
+
+    /// The requests to one endpoint, in order.
+    pub fn requests_to(&self, endpoint: Endpoint) -> Vec<Request<'_>> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.endpoint == endpoint)
+            .collect()
+    }
+
+    /// `GET` requests to the authorization endpoint.
+    pub fn authorization_requests(&self) -> Vec<Request<'_>> {
+        self.requests_to(Endpoint::Authorization)
+    }
+
+    /// Token requests with a given `grant_type` (`None`: all).
+    pub fn token_requests(&self, grant_type: Option<&str>) -> Vec<Request<'_>> {
+        self.requests_to(Endpoint::Token)
+            .into_iter()
+            .filter(|r| grant_type.is_none() || r.form("grant_type").as_deref() == grant_type)
+            .collect()
+    }
+
+    pub fn registration_requests(&self) -> Vec<Request<'_>> {
+        self.requests_to(Endpoint::Registration)
+    }
+
+    pub fn mcp_requests(&self) -> Vec<Request<'_>> {
+        self.requests_to(Endpoint::Mcp)
+    }
+
+    /// The MCP requests that carried a bearer token and were accepted (2xx).
+    pub fn authorized_mcp_requests(&self) -> Vec<Request<'_>> {
+        self.mcp_requests()
+            .into_iter()
+            .filter(|r| r.bearer().is_some() && (200..300).contains(&r.status()))
+            .collect()
+    }
+
+    /// The absolute URLs of the discovery requests (PRM and AS metadata), in order.
+    pub fn discovery_urls(&self) -> Vec<(Endpoint, String)> {
+        self.requests()
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.endpoint,
+                    Endpoint::ProtectedResourceMetadata | Endpoint::AuthorizationServerMetadata
+                )
+            })
+            .map(|r| (r.endpoint, self.url_of(r)))
+            .collect()
+    }
+
+    /// The redacted fingerprints (`‹redacted:1a2b3c4d›`) of the access tokens the token endpoint
+    /// issued, in order. Response bodies are only kept redacted; compare a token seen in a request
+    /// with [`mcp_authlab_mock_idp::redact::fingerprint`].
+    pub fn issued_token_fingerprints(&self) -> Vec<String> {
+        self.requests_to(Endpoint::Token)
+            .iter()
+            .filter(|r| r.status() == 200)
+            .filter_map(|r| {
+                let body: serde_json::Value =
+                    serde_json::from_str(r.event.response_body.as_deref()?).ok()?;
+                Some(body.get("access_token")?.as_str()?.to_string())
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Synthetic observations for the checks' unit tests: a deployment's URLs and a list of
+    //! requests, without starting anything.
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use mcp_authlab_mock_idp::trace::{RawRequest, Role, TraceEvent};
+    use mcp_authlab_mock_idp::urls::Urls;
+    use mcp_authlab_mock_idp::{Behaviour, ReadyInfo};
+    use mcp_authlab_reports::SpecVersion;
+
+    use super::{ClientExit, Observation};
+
+    pub const MCP: &str = "http://127.0.0.1:1000";
+    pub const AS: &str = "http://127.0.0.1:2000";
+
+    /// An observation of the default deployment (MCP on port 1000, AS on 2000) with no requests.
+    pub fn observation() -> Observation {
+        let behaviour = Behaviour::default();
+        let urls = Urls::new(AS, MCP, None, &behaviour);
+        Observation {
+            spec_version: SpecVersion::V2025_11_25,
+            ready: ReadyInfo {
+                mcp_url: format!("{MCP}/mcp"),
+                issuer: AS.into(),
+                authorization_server_metadata_url: format!(
+                    "{AS}/.well-known/oauth-authorization-server"
+                ),
+                protected_resource_metadata_url: Some(format!(
+                    "{MCP}/.well-known/oauth-protected-resource/mcp"
+                )),
+                ca_cert: None,
+                authorization_endpoint: format!("{AS}/authorize"),
+                token_endpoint: format!("{AS}/token"),
+                registration_endpoint: Some(format!("{AS}/register")),
+                jwks_uri: format!("{AS}/jwks"),
+                introspection_endpoint: format!("{AS}/introspect"),
+                revocation_endpoint: format!("{AS}/revoke"),
+                device_authorization_endpoint: format!("{AS}/device_authorization"),
+                variants: Vec::new(),
+            },
+            urls,
+            events: Vec::new(),
+            exit: ClientExit::Code(0),
+            context: None,
+        }
+    }
+
+    /// Builds one request event; chain `.header()`, `.body()`, `.status()`, then `.push(&mut obs)`.
+    pub struct EventBuilder {
+        role: Role,
+        method: String,
+        path_and_query: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        status: u16,
+        response_headers: BTreeMap<String, String>,
+        response_body: Option<String>,
+    }
+
+    pub fn request(role: Role, method: &str, path_and_query: &str) -> EventBuilder {
+        EventBuilder {
+            role,
+            method: method.into(),
+            path_and_query: path_and_query.into(),
+            headers: Vec::new(),
+            body: Vec::new(),
+            status: 200,
+            response_headers: BTreeMap::new(),
+            response_body: None,
+        }
+    }
+
+    impl EventBuilder {
+        pub fn header(mut self, name: &str, value: &str) -> Self {
+            self.headers.push((name.to_ascii_lowercase(), value.into()));
+            self
+        }
+        pub fn body(mut self, body: &str) -> Self {
+            self.body = body.as_bytes().to_vec();
+            self
+        }
+        pub fn status(mut self, status: u16) -> Self {
+            self.status = status;
+            self
+        }
+        pub fn response_header(mut self, name: &str, value: &str) -> Self {
+            self.response_headers.insert(name.into(), value.into());
+            self
+        }
+        pub fn response_body(mut self, body: &str) -> Self {
+            self.response_body = Some(body.into());
+            self
+        }
+        pub fn push(self, observation: &mut Observation) {
+            let seq = observation.events.len() as u64 + 1;
+            observation.events.push(TraceEvent {
+                seq,
+                timestamp_ms: 0,
+                role: self.role,
+                method: self.method,
+                path: self.path_and_query.clone(),
+                status: self.status,
+                duration_ms: 0,
+                request_headers: BTreeMap::new(),
+                request_body: None,
+                response_headers: self.response_headers,
+                response_body: self.response_body,
+                raw: Some(Arc::new(RawRequest {
+                    path_and_query: self.path_and_query,
+                    headers: self.headers,
+                    body: self.body,
+                })),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+
+    #[test]
+    fn requests_are_classified_by_endpoint() {
+        let mut obs = observation();
+        request(Role::McpServer, "POST", "/mcp")
+            .status(401)
+            .push(&mut obs);
+        request(
+            Role::McpServer,
+            "GET",
+            "/.well-known/oauth-protected-resource/mcp",
+        )
+        .push(&mut obs);
+        request(
+            Role::AuthorizationServer,
+            "GET",
+            "/.well-known/oauth-authorization-server",
+        )
+        .push(&mut obs);
+        request(Role::AuthorizationServer, "POST", "/register").push(&mut obs);
+        request(
+            Role::AuthorizationServer,
+            "GET",
+            "/authorize?response_type=code&state=s1",
+        )
+        .status(302)
+        .push(&mut obs);
+        request(Role::AuthorizationServer, "POST", "/token")
+            .body("grant_type=authorization_code&code=c1")
+            .push(&mut obs);
+        request(Role::McpServer, "POST", "/mcp")
+            .header("Authorization", "bearer t1")
+            .push(&mut obs);
+        let endpoints: Vec<Endpoint> = obs.requests().iter().map(|r| r.endpoint).collect();
+        assert_eq!(
+            endpoints,
+            vec![
+                Endpoint::Mcp,
+                Endpoint::ProtectedResourceMetadata,
+                Endpoint::AuthorizationServerMetadata,
+                Endpoint::Registration,
+                Endpoint::Authorization,
+                Endpoint::Token,
+                Endpoint::Mcp,
+            ]
+        );
+        assert_eq!(
+            obs.authorization_requests()[0].query("state").as_deref(),
+            Some("s1")
+        );
+        assert_eq!(obs.token_requests(Some("authorization_code")).len(), 1);
+        assert_eq!(obs.token_requests(Some("refresh_token")).len(), 0);
+        assert_eq!(obs.authorized_mcp_requests()[0].bearer(), Some("t1"));
+        assert_eq!(
+            obs.discovery_urls()[0].1,
+            format!("{MCP}/.well-known/oauth-protected-resource/mcp")
+        );
+    }
+}

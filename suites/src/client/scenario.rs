@@ -1,0 +1,82 @@
+//! A client scenario: one mock deployment (variants, a behaviour tweak, config and the context the
+//! client is given) and the checks it enforces.
+
+use std::time::Duration;
+
+use mcp_authlab_mock_idp::{Behaviour, Config};
+use mcp_authlab_reports::SpecVersion;
+
+use super::observation::Observation;
+use crate::check::Check;
+
+/// What a correct client does in this scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expectation {
+    /// Completes the flow and uses the MCP server with the token it obtained.
+    Complete,
+    /// Refuses to go on at some point (the checks say which).
+    Refuse,
+}
+
+/// What a scenario prepares before its deployment starts.
+#[derive(Debug, Clone, Default)]
+pub struct Setup {
+    /// The mock's configuration (pre-registered clients, scopes, lifetimes).
+    pub config: Config,
+    /// `MCP_CONFORMANCE_CONTEXT` for the client (without the `name` field, which the runner adds).
+    pub context: Option<serde_json::Value>,
+}
+
+/// A scenario preparation failed (a key could not be generated, say): the harness's fault.
+#[derive(Debug, thiserror::Error)]
+#[error("preparing the scenario failed: {0}")]
+pub struct SetupError(pub String);
+
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Stable id; the official suite's name where it has the same scenario (`auth/metadata-default`),
+    /// so a conformance client that dispatches on `MCP_CONFORMANCE_SCENARIO` runs unchanged.
+    pub id: &'static str,
+    pub description: &'static str,
+    /// Whether the official suite has this scenario (same id, same context contract).
+    pub official: bool,
+    /// The spec versions the scenario applies to; it is skipped for the others.
+    pub versions: &'static [SpecVersion],
+    /// Mock variants (by name, see `mcp-authlab variants`).
+    pub variants: &'static [&'static str],
+    /// A change to the behaviour that no named variant covers.
+    pub tweak: Option<fn(&mut Behaviour)>,
+    /// Config changes and the client's context.
+    pub prepare: Option<fn(&mut Setup) -> Result<(), SetupError>>,
+    /// Serve the deployment over HTTPS with a fresh CA the client is told to trust.
+    pub tls: bool,
+    pub expectation: Expectation,
+    /// The scenario's own timeout, when it needs longer than the run's (a client must time out first).
+    pub timeout: Option<Duration>,
+    pub checks: Vec<Check<Observation>>,
+}
+
+impl Scenario {
+    pub fn applies_to(&self, version: SpecVersion) -> bool {
+        self.versions.contains(&version)
+    }
+
+    /// The suite names this scenario belongs to: `all`, `auth` (the official suite's auth
+    /// scenarios) or `extended` (the ones only mcp-authlab has).
+    pub fn suites(&self) -> &'static [&'static str] {
+        if self.official {
+            &["all", "auth"]
+        } else {
+            &["all", "extended"]
+        }
+    }
+
+    /// Prepares the setup (default config, no context, then the scenario's `prepare`).
+    pub fn setup(&self) -> Result<Setup, SetupError> {
+        let mut setup = Setup::default();
+        if let Some(prepare) = self.prepare {
+            prepare(&mut setup)?;
+        }
+        Ok(setup)
+    }
+}

@@ -1,0 +1,7 @@
+//! Client scenarios: authorization. (Being written.)
+
+use crate::client::scenario::Scenario;
+
+pub fn scenarios() -> Vec<Scenario> {
+    Vec::new()
+}

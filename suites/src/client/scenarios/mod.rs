@@ -1,0 +1,41 @@
+//! The client scenarios, one file per topic; [`all`] is the catalogue in a stable order.
+
+pub mod authorization;
+pub mod discovery;
+pub mod registration;
+pub mod scope;
+pub mod token;
+
+use super::scenario::Scenario;
+
+/// Every client scenario, in catalogue order (ids are unique: see the test below).
+pub fn all() -> Vec<Scenario> {
+    let mut all = Vec::new();
+    all.extend(discovery::scenarios());
+    all.extend(registration::scenarios());
+    all.extend(authorization::scenarios());
+    all.extend(scope::scenarios());
+    all.extend(token::scenarios());
+    all
+}
+
+/// The scenario with this id.
+pub fn find(id: &str) -> Option<Scenario> {
+    all().into_iter().find(|s| s.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn scenario_ids_are_unique_and_checks_ids_unique_within_a_scenario() {
+        let all = super::all();
+        let ids: BTreeSet<_> = all.iter().map(|s| s.id).collect();
+        assert_eq!(ids.len(), all.len());
+        for scenario in &all {
+            let checks: BTreeSet<_> = scenario.checks.iter().map(|c| c.id).collect();
+            assert_eq!(checks.len(), scenario.checks.len(), "{}", scenario.id);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! mcp-authlab's suites: scenarios (a mock deployment + the checks it enforces) and the runners that
+//! drive a target through them. A failed check is data ([`reports::CheckResult`]), never an error.
+//!
+//! - [`client`]: spawn an MCP client against one mock deployment per scenario and judge what it did.
+//! - [`check`]: what a check is (id, level, requirement, versions) and how its finding becomes an outcome.
+
+pub mod check;
+pub mod client;
+
+pub use mcp_authlab_reports as reports;
+pub use reports::{Level, Outcome, SpecVersion};

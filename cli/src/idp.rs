@@ -115,7 +115,8 @@ async fn serve(args: IdpArgs) -> Result<Printer, IdpError> {
         bind: args.bind,
         tls: args.tls,
         ca_cert_path: args.ca_cert.clone(),
-        tweak: None,
+        tweaks: Vec::new(),
+        keys: None,
     })
     .await?;
     let events = deployment.state().trace.subscribe();

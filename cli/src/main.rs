@@ -1,6 +1,9 @@
 //! `mcp-authlab`: the command line. Only this crate sees clap; the libraries take plain options.
 
+mod browse;
+mod client;
 mod idp;
+mod list;
 mod variants;
 
 use std::process::ExitCode;
@@ -24,11 +27,20 @@ enum Command {
     Idp(idp::IdpArgs),
     /// List the catalogue of deliberately broken or unusual deployments.
     Variants(variants::VariantsArgs),
+    /// Run the client suite: drive an MCP client through mock deployments, check by check.
+    Client(client::ClientArgs),
+    /// List the client scenarios and the checks each one enforces.
+    List(list::ListArgs),
+    /// Headless user agent given to clients as BROWSER: open a URL, follow loopback redirects.
+    #[command(hide = true)]
+    Browse(browse::BrowseArgs),
 }
 
 /// Exit codes shared by every command.
 pub mod exit {
     pub const OK: u8 = 0;
+    /// Conformance failures (the client suite), or the headless browser did not get through.
+    pub const FAILURES: u8 = 1;
     pub const USAGE: u8 = 2;
     pub const HARNESS: u8 = 3;
 }
@@ -38,5 +50,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Idp(args) => idp::run(args),
         Command::Variants(args) => variants::run(args),
+        Command::Client(args) => client::run(args),
+        Command::List(args) => list::run(args),
+        Command::Browse(args) => browse::run(args),
     }
 }

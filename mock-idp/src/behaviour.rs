@@ -12,6 +12,9 @@ pub enum MetadataLocation {
     CustomPath(String),
     /// Only at the well-known URL of a separate origin (a "split domain" deployment).
     SeparateOrigin,
+    /// Nowhere: every metadata URL answers 404 (MCP 2025-03-26 "Fallbacks for Servers without
+    /// Metadata Discovery": clients use `/authorize`, `/token`, `/register` on the MCP origin).
+    Nowhere,
 }
 
 /// What the authorization response carries in `state`.
@@ -59,6 +62,9 @@ pub struct Delay {
     pub after: Option<Duration>,
 }
 
+/// How many 403 answers `insufficient_scope_always` gives before it answers 410 Gone.
+pub const INSUFFICIENT_SCOPE_LIMIT: u32 = 10;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Behaviour {
     // --- authorization server discovery
@@ -79,6 +85,22 @@ pub struct Behaviour {
     /// 2025-03-26 layout: the authorization server lives on the MCP server's origin with the default
     /// endpoints `/authorize`, `/token`, `/register`, and there is no protected resource metadata.
     pub legacy_2025_03_26_layout: bool,
+    /// Accept a client ID metadata document URL that the mock cannot fetch (a non-loopback host,
+    /// not preloaded in `Config::client_metadata_documents`) as a public client (`none`) whose only
+    /// redirect URIs are the loopback ones presented at the authorization endpoint. The official
+    /// conformance clients use `https://conformance-test.local/client-metadata.json`, which nobody
+    /// serves. Only while `cimd_supported`.
+    pub cimd_accept_unfetchable: bool,
+
+    // --- registration
+    /// DCR registers every client with this `token_endpoint_auth_method`, whatever it asked for
+    /// (with a `client_secret` for the secret methods), and the metadata's
+    /// `token_endpoint_auth_methods_supported` lists only it. The token endpoint enforces it.
+    pub registration_auth_method: Option<String>,
+    /// The DCR response leaves `token_endpoint_auth_method` out. The client is registered as
+    /// `client_secret_basic` with a secret (RFC 7591 §2: omitted means `client_secret_basic`)
+    /// unless `registration_auth_method` names another method.
+    pub registration_response_omits_auth_method: bool,
 
     // --- authorization endpoint
     pub enforce_pkce: bool,
@@ -90,14 +112,34 @@ pub struct Behaviour {
     pub audience: Audience,
     /// Issue access tokens whose `exp` is already in the past.
     pub issue_expired_tokens: bool,
+    /// `false`: the token endpoint never returns a `refresh_token`.
+    pub issue_refresh_tokens: bool,
 
     // --- protected MCP server
     pub prm_at_path: bool,
     pub prm_at_root: bool,
+    /// Serve the protected resource metadata only at this path on the MCP origin (the official
+    /// `auth/metadata-var3` uses `/custom/metadata/location.json`), not at either well-known URL
+    /// whatever `prm_at_path` and `prm_at_root` say; the challenges' `resource_metadata` names it
+    /// (RFC 9728 §5.1). See [`Behaviour::validate`] for the paths accepted.
+    pub prm_custom_path: Option<String>,
     /// The PRM `resource` names another server than the one it was fetched for (RFC 9728 §3.3).
     pub prm_resource_mismatch: bool,
     pub challenge_resource_metadata: bool,
     pub challenge_scope: bool,
+    /// `initialize` and `notifications/*` are answered without a token (whatever credentials they
+    /// carry, and without opening a session); every other method still needs one.
+    pub unauthenticated_initialize: bool,
+    /// Every `tools/call` needs `Config::step_up_scope` besides the required scopes: 403
+    /// `insufficient_scope` with `scope="<required> <step_up>"` otherwise.
+    pub step_up_on_tools_call: bool,
+    /// Every MCP request with an otherwise valid token gets 403 `insufficient_scope` with
+    /// `scope="<step_up_scope>"` (the upgrade never succeeds); after
+    /// [`INSUFFICIENT_SCOPE_LIMIT`] such answers, 410 Gone with `{"error":"test_complete"}`.
+    pub insufficient_scope_always: bool,
+    /// Each access token is accepted for at most this many MCP requests; then it gets 401
+    /// `invalid_token` "The access token expired" (counted per token `jti`).
+    pub token_valid_for_requests: Option<u32>,
 
     // --- timing
     pub delays: Vec<Delay>,
@@ -116,17 +158,26 @@ impl Default for Behaviour {
             cimd_supported: true,
             advertise_iss_parameter: true,
             legacy_2025_03_26_layout: false,
+            cimd_accept_unfetchable: false,
+            registration_auth_method: None,
+            registration_response_omits_auth_method: false,
             enforce_pkce: true,
             state_echo: StateEcho::Exact,
             iss_parameter: IssParameter::Correct,
             rotate_refresh_tokens: true,
             audience: Audience::Resource,
             issue_expired_tokens: false,
+            issue_refresh_tokens: true,
             prm_at_path: true,
             prm_at_root: false,
+            prm_custom_path: None,
             prm_resource_mismatch: false,
             challenge_resource_metadata: true,
             challenge_scope: true,
+            unauthenticated_initialize: false,
+            step_up_on_tools_call: false,
+            insufficient_scope_always: false,
+            token_valid_for_requests: None,
             delays: Vec::new(),
         }
     }
@@ -156,6 +207,73 @@ impl Behaviour {
     pub fn needs_metadata_origin(&self) -> bool {
         self.metadata_location == MetadataLocation::SeparateOrigin
     }
+
+    /// The `token_endpoint_auth_method` a dynamically registered client gets when it asked for
+    /// `requested` (`None`: it sent none, which RFC 7591 §2 reads as `client_secret_basic`).
+    pub fn registered_auth_method(&self, requested: Option<&str>) -> String {
+        match (&self.registration_auth_method, requested) {
+            (Some(forced), _) => forced.clone(),
+            (None, _) if self.registration_response_omits_auth_method => {
+                "client_secret_basic".to_string()
+            }
+            (None, Some(requested)) => requested.to_string(),
+            (None, None) => "client_secret_basic".to_string(),
+        }
+    }
+
+    /// Checks what the types cannot; the message names the field and the bad value.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(method) = &self.registration_auth_method {
+            let known = crate::authorization_server::metadata::AUTH_METHODS;
+            if !known.contains(&method.as_str()) {
+                return Err(format!(
+                    "registration_auth_method = {method:?} is not one of {}",
+                    known.join(", ")
+                ));
+            }
+        }
+        if let Some(path) = &self.prm_custom_path {
+            validate_prm_custom_path(path)?;
+            if self.legacy_2025_03_26_layout {
+                return Err(format!(
+                    "prm_custom_path = {path:?} with the 2025-03-26 layout, which has no protected \
+                     resource metadata"
+                ));
+            }
+        }
+        if self.token_valid_for_requests == Some(0) {
+            return Err("token_valid_for_requests = 0 would accept no request at all".into());
+        }
+        Ok(())
+    }
+}
+
+/// A custom PRM path must be an absolute, normalised path of plain characters (`A-Z a-z 0-9 - . _
+/// ~ /`: no query, fragment, percent-encoding or route syntax), not the root and not the MCP
+/// endpoint.
+fn validate_prm_custom_path(path: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("prm_custom_path = {path:?} {why}"));
+    if !path.starts_with('/') {
+        return bad("does not start with '/'");
+    }
+    if let Some(c) = path
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-._~/".contains(*c)))
+    {
+        return bad(&format!(
+            "contains {c:?} (only A-Z a-z 0-9 - . _ ~ / are allowed)"
+        ));
+    }
+    if path == "/" || path == crate::urls::MCP_PATH {
+        return bad("is the root or the MCP endpoint");
+    }
+    if path[1..]
+        .split('/')
+        .any(|segment| matches!(segment, "" | "." | ".."))
+    {
+        return bad("has an empty, '.' or '..' segment");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -178,5 +296,99 @@ mod tests {
         };
         assert!(plain_only.accepts_pkce_method("plain"));
         assert!(!plain_only.accepts_pkce_method("S256"));
+    }
+
+    #[test]
+    fn new_switches_default_to_the_strict_behaviour() {
+        let b = Behaviour::default();
+        assert!(!b.cimd_accept_unfetchable);
+        assert!(!b.unauthenticated_initialize);
+        assert!(!b.step_up_on_tools_call);
+        assert!(!b.insufficient_scope_always);
+        assert_eq!(b.token_valid_for_requests, None);
+        assert!(b.issue_refresh_tokens);
+        assert_eq!(b.registration_auth_method, None);
+        assert!(!b.registration_response_omits_auth_method);
+        assert_eq!(b.validate(), Ok(()));
+    }
+
+    #[test]
+    fn registered_auth_method_follows_the_switches() {
+        let strict = Behaviour::default();
+        assert_eq!(strict.registered_auth_method(Some("none")), "none");
+        assert_eq!(strict.registered_auth_method(None), "client_secret_basic");
+        let forced = Behaviour {
+            registration_auth_method: Some("client_secret_post".into()),
+            ..Behaviour::default()
+        };
+        assert_eq!(
+            forced.registered_auth_method(Some("none")),
+            "client_secret_post"
+        );
+        assert_eq!(forced.registered_auth_method(None), "client_secret_post");
+        let omitted = Behaviour {
+            registration_response_omits_auth_method: true,
+            ..Behaviour::default()
+        };
+        assert_eq!(
+            omitted.registered_auth_method(Some("none")),
+            "client_secret_basic"
+        );
+    }
+
+    #[test]
+    fn validate_accepts_plain_custom_prm_paths_only() {
+        let with = |path: &str| Behaviour {
+            prm_custom_path: Some(path.into()),
+            ..Behaviour::default()
+        };
+        for good in ["/custom/metadata/location.json", "/prm", "/a-b_c~d/e.f"] {
+            assert_eq!(with(good).validate(), Ok(()), "{good}");
+        }
+        for (bad, why) in [
+            ("custom/metadata.json", "start with '/'"),
+            ("/", "root"),
+            ("/mcp", "MCP endpoint"),
+            ("/a?b=c", "'?'"),
+            ("/a#b", "'#'"),
+            ("/{param}", "'{'"),
+            ("/a%20b", "'%'"),
+            ("/a//b", "segment"),
+            ("/a/../b", "segment"),
+            ("/a/", "segment"),
+        ] {
+            let message = with(bad).validate().unwrap_err();
+            assert!(message.contains(why), "{bad}: {message}");
+            assert!(message.contains("prm_custom_path"), "{message}");
+        }
+        let legacy = Behaviour {
+            legacy_2025_03_26_layout: true,
+            ..with("/prm")
+        };
+        assert!(legacy.validate().unwrap_err().contains("2025-03-26"));
+        assert_eq!(Behaviour::default().prm_custom_path, None);
+    }
+
+    #[test]
+    fn validate_rejects_unknown_forced_methods_and_zero_uses() {
+        let bad = Behaviour {
+            registration_auth_method: Some("tls_client_auth".into()),
+            ..Behaviour::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("tls_client_auth"));
+        let zero = Behaviour {
+            token_valid_for_requests: Some(0),
+            ..Behaviour::default()
+        };
+        assert!(zero
+            .validate()
+            .unwrap_err()
+            .contains("token_valid_for_requests"));
+        let ok = Behaviour {
+            registration_auth_method: Some("none".into()),
+            token_valid_for_requests: Some(1),
+            ..Behaviour::default()
+        };
+        assert_eq!(ok.validate(), Ok(()));
     }
 }

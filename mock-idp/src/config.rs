@@ -13,11 +13,19 @@ use crate::error::IdpError;
 pub struct Config {
     /// The user every automatic consent logs in as.
     pub user: TestUser,
-    /// `scopes_supported` of the authorization server and of the protected resource metadata.
+    /// `scopes_supported` of the authorization server and (unless `prm_scopes_supported` is set)
+    /// of the protected resource metadata. The authorization server grants only these (and those
+    /// of `prm_scopes_supported`); an empty list is left out of the documents and lets the
+    /// authorization server grant any scope.
     pub scopes_supported: Vec<String>,
-    /// Scope every MCP request needs; `None` accepts any valid token.
+    /// `scopes_supported` of the protected resource metadata only; `None` uses `scopes_supported`
+    /// (without `offline_access`), an empty list leaves the field out.
+    pub prm_scopes_supported: Option<Vec<String>>,
+    /// Scope (or space-separated scopes) every MCP request needs; `None` or blank accepts any
+    /// valid token, and the 401 challenge then names no scope.
     pub required_scope: Option<String>,
-    /// Scope the `admin_action` tool needs (403 `insufficient_scope` without it: step-up).
+    /// Scope the `admin_action` tool needs (403 `insufficient_scope` without it: step-up), and
+    /// every tool with `step_up_on_tools_call`.
     pub step_up_scope: String,
     /// Algorithm of the access tokens: `RS256` or `ES256`. The JWKS always serves both keys.
     pub signing_alg: SigningAlg,
@@ -114,6 +122,7 @@ impl Default for Config {
                 "mcp:admin".into(),
                 "offline_access".into(),
             ],
+            prm_scopes_supported: None,
             required_scope: Some("mcp:tools".into()),
             step_up_scope: "mcp:admin".into(),
             signing_alg: SigningAlg::RS256,
@@ -152,9 +161,30 @@ impl Config {
         Ok(config)
     }
 
+    /// The scopes every MCP request needs (`required_scope` split at spaces; none when unset or blank).
+    pub fn required_scopes(&self) -> Vec<&str> {
+        self.required_scope
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect()
+    }
+
+    /// Whether the authorization server grants `scope`: any scope when `scopes_supported` is
+    /// empty, else those of `scopes_supported` and `prm_scopes_supported`.
+    pub fn accepts_scope(&self, scope: &str) -> bool {
+        self.scopes_supported.is_empty()
+            || self.scopes_supported.iter().any(|s| s == scope)
+            || self
+                .prm_scopes_supported
+                .iter()
+                .flatten()
+                .any(|s| s == scope)
+    }
+
     /// Checks what the types cannot: lifetimes within 1 s ..= 1 year, the polling interval within
-    /// 0 ..= 3600 s, `required_scope` and `step_up_scope` among `scopes_supported`, client ids
-    /// unique. The message names the field and the bad value.
+    /// 0 ..= 3600 s, `required_scope` and `step_up_scope` granted by the authorization server
+    /// ([`Config::accepts_scope`]), client ids unique. The message names the field and the bad value.
     pub fn validate(&self) -> Result<(), IdpError> {
         let invalid = |message: String| Err(IdpError::InvalidConfig(message));
         for (field, value) in [
@@ -177,15 +207,18 @@ impl Config {
             ));
         }
         let scopes = || self.scopes_supported.join(" ");
-        if let Some(scope) = &self.required_scope {
-            if !self.scopes_supported.contains(scope) {
-                return invalid(format!(
-                    "required_scope = {scope:?} is not in scopes_supported [{}]",
-                    scopes()
-                ));
-            }
+        if let Some(bad) = self
+            .required_scopes()
+            .into_iter()
+            .find(|s| !self.accepts_scope(s))
+        {
+            return invalid(format!(
+                "required_scope = {:?} is not in scopes_supported [{}] (`{bad}`)",
+                self.required_scope.as_deref().unwrap_or(""),
+                scopes()
+            ));
         }
-        if !self.scopes_supported.contains(&self.step_up_scope) {
+        if !self.accepts_scope(&self.step_up_scope) {
             return invalid(format!(
                 "step_up_scope = {:?} is not in scopes_supported [{}]",
                 self.step_up_scope,
@@ -307,6 +340,49 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.required_scope.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn empty_scopes_supported_grants_any_scope_and_prm_scopes_count() {
+        let open = Config::from_toml(
+            "scopes_supported = []\nrequired_scope = \"mcp:basic\"\nstep_up_scope = \"mcp:write\"",
+            "x.toml",
+        )
+        .unwrap();
+        assert!(open.accepts_scope("anything"));
+        assert_eq!(open.required_scopes(), vec!["mcp:basic"]);
+        let prm = Config::from_toml(
+            "scopes_supported = [\"mcp:admin\"]\nprm_scopes_supported = [\"mcp:basic\"]\n\
+             required_scope = \"mcp:basic\"\nstep_up_scope = \"mcp:admin\"",
+            "x.toml",
+        )
+        .unwrap();
+        assert!(prm.accepts_scope("mcp:basic") && prm.accepts_scope("mcp:admin"));
+        assert!(!prm.accepts_scope("mcp:write"));
+        let message = invalid("scopes_supported = [\"mcp:admin\"]\nrequired_scope = \"mcp:basic\"\nstep_up_scope = \"mcp:admin\"");
+        assert!(message.contains("`mcp:basic`"), "{message}");
+    }
+
+    #[test]
+    fn blank_required_scope_requires_nothing_and_several_are_split() {
+        for blank in [None, Some(""), Some("  ")] {
+            let c = Config {
+                required_scope: blank.map(str::to_owned),
+                ..Config::default()
+            };
+            assert!(c.required_scopes().is_empty(), "{blank:?}");
+            assert!(c.validate().is_ok(), "{blank:?}");
+        }
+        let two = Config {
+            required_scope: Some("mcp:tools  mcp:admin".into()),
+            ..Config::default()
+        };
+        assert_eq!(two.required_scopes(), vec!["mcp:tools", "mcp:admin"]);
+        let bad = Config {
+            required_scope: Some("mcp:tools nope".into()),
+            ..Config::default()
+        };
+        assert!(bad.validate().is_err());
     }
 
     #[test]

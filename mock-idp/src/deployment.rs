@@ -3,6 +3,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::middleware;
@@ -14,6 +15,7 @@ use tokio::task::JoinHandle;
 use crate::behaviour::Behaviour;
 use crate::config::Config;
 use crate::error::IdpError;
+use crate::keys::Keys;
 use crate::state::{default_http_client, IdpState};
 use crate::tls::TlsMaterial;
 use crate::trace::{self, Role};
@@ -29,9 +31,11 @@ pub struct Options {
     pub tls: bool,
     /// Where to write the CA certificate with `tls` (a temp file by default).
     pub ca_cert_path: Option<PathBuf>,
-    /// Applied to the behaviour the variants give, before the deployment starts: how a scenario
-    /// sets a switch that no named variant covers (a forced registration auth method, say).
-    pub tweak: Option<fn(&mut Behaviour)>,
+    /// Applied in order to the behaviour the variants give, before the deployment starts: how a
+    /// scenario sets a switch that no named variant covers (a forced registration auth method, say).
+    pub tweaks: Vec<fn(&mut Behaviour)>,
+    /// Signing keys to use (shared across deployments); `None` generates new ones.
+    pub keys: Option<Arc<Keys>>,
 }
 
 impl Default for Options {
@@ -42,7 +46,8 @@ impl Default for Options {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             tls: false,
             ca_cert_path: None,
-            tweak: None,
+            tweaks: Vec::new(),
+            keys: None,
         }
     }
 }
@@ -53,6 +58,8 @@ pub struct ReadyInfo {
     pub mcp_url: String,
     pub issuer: String,
     /// Where the authorization server metadata is really served (not always where clients look).
+    /// A deployment that serves none (`legacy-2025-03-26-no-metadata`) names its RFC 8414 URL,
+    /// which answers 404.
     pub authorization_server_metadata_url: String,
     /// Where the protected resource metadata is served; `null` when the variant serves none.
     pub protected_resource_metadata_url: Option<String>,
@@ -98,7 +105,7 @@ fn origin(scheme: &str, listener: &TcpListener) -> Result<String, IdpError> {
 impl Deployment {
     pub async fn start(options: Options) -> Result<Self, IdpError> {
         let mut behaviour = variants::behaviour_for(&options.variants)?;
-        if let Some(tweak) = options.tweak {
+        for tweak in &options.tweaks {
             tweak(&mut behaviour);
         }
         let scheme = if options.tls { "https" } else { "http" };
@@ -146,7 +153,8 @@ impl Deployment {
             None => None,
         };
 
-        let state = IdpState::with_http(options.config, behaviour, urls, http)?;
+        let keys = options.keys.unwrap_or_else(|| Arc::new(Keys::new()));
+        let state = IdpState::with_parts(options.config, behaviour, urls, http, keys)?;
         state.keys.prewarm();
 
         let mut listeners = vec![(Role::McpServer, mcp_listener)];

@@ -50,14 +50,29 @@ impl IdpState {
         urls: Urls,
         http: reqwest::Client,
     ) -> Result<Self, IdpError> {
+        Self::with_parts(config, behaviour, urls, http, Arc::new(Keys::new()))
+    }
+
+    /// With an explicit HTTP client and signing keys (keys shared by several deployments: a suite
+    /// run generates them once instead of once per scenario).
+    pub fn with_parts(
+        config: Config,
+        behaviour: Behaviour,
+        urls: Urls,
+        http: reqwest::Client,
+        keys: Arc<Keys>,
+    ) -> Result<Self, IdpError> {
         // Configs built in code (not only those loaded from TOML) get the same bounds checks.
         config.validate()?;
+        behaviour
+            .validate()
+            .map_err(|message| IdpError::InvalidConfig(format!("behaviour: {message}")))?;
         let store = Store::with_clients(&config.clients);
         Ok(Self(Arc::new(Inner {
             config,
             behaviour,
             urls,
-            keys: Arc::new(Keys::new()),
+            keys,
             store,
             trace: TraceLog::default(),
             http,
@@ -77,6 +92,15 @@ impl IdpState {
             &behaviour,
         );
         Self::new(Config::default(), behaviour, urls).expect("state")
+    }
+
+    /// Like [`IdpState::for_tests`] with no variant, but with this config and a tweak of the
+    /// behaviour (the way a scenario sets switches no variant covers).
+    pub fn for_tests_with(config: Config, tweak: fn(&mut Behaviour)) -> Self {
+        let mut behaviour = Behaviour::default();
+        tweak(&mut behaviour);
+        let urls = Urls::new("http://127.0.0.1:1", "http://127.0.0.1:2", None, &behaviour);
+        Self::new(config, behaviour, urls).expect("state")
     }
 }
 
@@ -113,6 +137,25 @@ mod tests {
         let urls = Urls::new("http://127.0.0.1:1", "http://127.0.0.1:2", None, &behaviour);
         let err = IdpState::new(config, behaviour, urls).unwrap_err();
         assert!(err.to_string().contains("access_token_ttl_secs"), "{err}");
+    }
+
+    #[test]
+    fn an_invalid_behaviour_is_refused() {
+        let behaviour = Behaviour {
+            registration_auth_method: Some("magic".into()),
+            ..Behaviour::default()
+        };
+        let urls = Urls::new("http://127.0.0.1:1", "http://127.0.0.1:2", None, &behaviour);
+        let err = IdpState::new(Config::default(), behaviour.clone(), urls.clone()).unwrap_err();
+        assert!(
+            err.to_string().contains("registration_auth_method"),
+            "{err}"
+        );
+        let fixed = Behaviour {
+            registration_auth_method: Some("none".into()),
+            ..behaviour
+        };
+        assert!(IdpState::new(Config::default(), fixed, urls).is_ok());
     }
 
     #[test]

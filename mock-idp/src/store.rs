@@ -23,6 +23,9 @@ pub enum ClientSource {
     Config,
     DynamicRegistration,
     MetadataDocument,
+    /// A metadata document URL the mock could not fetch, accepted as a public client whose
+    /// redirect URIs are the loopback ones presented (`Behaviour::cimd_accept_unfetchable`).
+    UnfetchedMetadataDocument,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -130,6 +133,11 @@ pub struct Store {
     /// MCP sessions (`Mcp-Session-Id`) by id, each bound to the subject that opened it (MCP
     /// Security Best Practices › Session Hijacking). A session is never authentication.
     pub mcp_sessions: Mutex<HashMap<String, String>>,
+    /// How many MCP requests each access token (by `jti`) was presented on, for
+    /// `Behaviour::token_valid_for_requests`.
+    pub access_token_uses: Mutex<HashMap<String, u32>>,
+    /// How many 403s `Behaviour::insufficient_scope_always` has given so far.
+    pub insufficient_scope_answers: Mutex<u32>,
 }
 
 impl Store {

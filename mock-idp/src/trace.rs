@@ -239,7 +239,9 @@ fn body_text(bytes: &[u8], headers: &HeaderMap) -> Option<String> {
 
 /// Which endpoint a path is, for the timing hooks.
 pub fn classify(state: &IdpState, role: Role, path: &str) -> Endpoint {
-    if path.contains("/.well-known/oauth-protected-resource") {
+    if path.contains("/.well-known/oauth-protected-resource")
+        || (role == Role::McpServer && state.behaviour.prm_custom_path.as_deref() == Some(path))
+    {
         return Endpoint::ProtectedResourceMetadata;
     }
     if path.contains("/.well-known/oauth-authorization-server")
@@ -402,6 +404,31 @@ mod tests {
         let text = body_text(long.as_bytes(), &typed(None)).unwrap();
         assert_eq!(text.chars().count(), TRACE_BODY_CHARS + 1);
         assert!(text.ends_with('…'));
+    }
+
+    #[test]
+    fn a_custom_prm_path_is_classified_as_protected_resource_metadata() {
+        let custom = IdpState::for_tests_with(crate::Config::default(), |b| {
+            b.prm_custom_path = Some("/custom/metadata/location.json".into());
+        });
+        let path = "/custom/metadata/location.json";
+        assert_eq!(
+            classify(&custom, Role::McpServer, path),
+            Endpoint::ProtectedResourceMetadata
+        );
+        // Not on another origin, not another path, not without the switch.
+        assert_eq!(
+            classify(&custom, Role::AuthorizationServer, path),
+            Endpoint::Other
+        );
+        assert_eq!(
+            classify(&custom, Role::McpServer, "/custom/metadata"),
+            Endpoint::Other
+        );
+        assert_eq!(
+            classify(&IdpState::for_tests(&[]), Role::McpServer, path),
+            Endpoint::Other
+        );
     }
 
     #[tokio::test]

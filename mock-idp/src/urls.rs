@@ -57,6 +57,9 @@ pub fn is_loopback_host(host: &Host<&str>) -> bool {
     }
 }
 
+/// Path of the MCP endpoint of every deployment.
+pub const MCP_PATH: &str = "/mcp";
+
 /// The URLs of one running deployment, fixed once the listeners are bound.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Urls {
@@ -93,7 +96,7 @@ impl Urls {
                 .as_ref()
                 .map(|p| format!("/{}", p.trim_matches('/')))
                 .unwrap_or_default(),
-            mcp_path: "/mcp".into(),
+            mcp_path: MCP_PATH.into(),
         }
     }
 
@@ -151,9 +154,12 @@ impl Urls {
         format!("{}/.well-known/oauth-protected-resource", self.mcp_origin)
     }
 
-    /// The protected resource metadata URL this deployment serves, if any.
+    /// The protected resource metadata URL this deployment serves, if any: the custom path when
+    /// one is set (then it is the only one), else the path-inserted well-known URL, else the root one.
     pub fn served_prm_url(&self, behaviour: &Behaviour) -> Option<String> {
-        if behaviour.prm_at_path {
+        if let Some(path) = &behaviour.prm_custom_path {
+            Some(format!("{}{path}", self.mcp_origin))
+        } else if behaviour.prm_at_path {
             Some(self.prm_path_url())
         } else if behaviour.prm_at_root {
             Some(self.prm_root_url())
@@ -163,7 +169,8 @@ impl Urls {
     }
 
     /// Where this deployment really serves its authorization server metadata (which is not where a
-    /// client looks for it in the split-domain and custom-path variants).
+    /// client looks for it in the split-domain and custom-path variants). With
+    /// [`MetadataLocation::Nowhere`], the RFC 8414 URL a client tries first, which answers 404.
     pub fn served_metadata_url(&self, behaviour: &Behaviour) -> String {
         match &behaviour.metadata_location {
             MetadataLocation::CustomPath(path) => format!("{}{}", self.as_origin, path),
@@ -173,6 +180,10 @@ impl Urls {
                     "{origin}/.well-known/oauth-authorization-server{}",
                     self.issuer_path
                 )
+            }
+            MetadataLocation::Nowhere => {
+                let issuer = self.issuer();
+                rfc8414_metadata_url(&issuer).unwrap_or(issuer)
             }
             MetadataLocation::WellKnown => {
                 let issuer = self.issuer();
@@ -271,5 +282,16 @@ mod tests {
         let urls = Urls::new("http://127.0.0.1:1", "http://127.0.0.1:2", None, &legacy);
         assert_eq!(urls.issuer(), "http://127.0.0.1:2");
         assert_eq!(urls.served_prm_url(&legacy), None);
+
+        let custom = Behaviour {
+            prm_custom_path: Some("/custom/metadata/location.json".into()),
+            ..Behaviour::default()
+        };
+        let urls = Urls::new("http://127.0.0.1:1", "http://127.0.0.1:2", None, &custom);
+        assert_eq!(
+            urls.served_prm_url(&custom).as_deref(),
+            Some("http://127.0.0.1:2/custom/metadata/location.json")
+        );
+        assert_eq!(urls.mcp_path, MCP_PATH);
     }
 }

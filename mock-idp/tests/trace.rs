@@ -281,6 +281,11 @@ async fn bodies_over_64_kib_get_413_invalid_request() {
             .unwrap()
             .contains("65536"));
         let event = state.trace.events().pop().unwrap();
+        // The raw request is kept even when its body was not read: path, headers, empty body.
+        let raw = event.raw.clone().expect("raw request of a 413");
+        assert_eq!(raw.path_and_query, uri);
+        assert_eq!(raw.header("content-type"), Some(content_type));
+        assert!(raw.body.is_empty(), "{uri}");
         assert_eq!((event.status, event.request_body), (413, None), "{uri}");
     }
     // Exactly the limit is read and handed to the endpoint.
@@ -293,6 +298,73 @@ async fn bodies_over_64_kib_get_413_invalid_request() {
     assert!(
         event.request_body.unwrap().ends_with('…'),
         "long bodies are cut in the trace"
+    );
+}
+
+#[tokio::test]
+async fn every_recorded_request_has_its_raw_request() {
+    let state = state();
+    let requests = [
+        (
+            Role::AuthorizationServer,
+            Request::get("/.well-known/oauth-authorization-server")
+                .body(Body::empty())
+                .unwrap(),
+        ),
+        (
+            Role::AuthorizationServer,
+            Request::get("/nowhere?x=1").body(Body::empty()).unwrap(),
+        ),
+        (
+            Role::AuthorizationServer,
+            Request::get("/token").body(Body::empty()).unwrap(),
+        ),
+        (
+            Role::AuthorizationServer,
+            form("/token")
+                .header(header::AUTHORIZATION, basic())
+                .body(Body::from("grant_type=client_credentials"))
+                .unwrap(),
+        ),
+        (
+            Role::McpServer,
+            Request::options("/mcp").body(Body::empty()).unwrap(),
+        ),
+        (
+            Role::McpServer,
+            Request::post("/mcp")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(vec![b'a'; MAX_BODY_BYTES + 1]))
+                .unwrap(),
+        ),
+    ];
+    let count = requests.len();
+    for (role, request) in requests {
+        send(&state, role, request).await;
+    }
+    let events = state.trace.events();
+    assert_eq!(events.len(), count);
+    let statuses: Vec<u16> = events.iter().map(|e| e.status).collect();
+    assert_eq!(statuses, [200, 404, 405, 200, 204, 413]);
+    for event in &events {
+        let raw = event
+            .raw
+            .as_ref()
+            .unwrap_or_else(|| panic!("no raw: {}", event.summary()));
+        assert_eq!(
+            raw.path(),
+            event.path.split('?').next().unwrap(),
+            "{}",
+            event.summary()
+        );
+    }
+    // The raw request keeps what the trace redacts (for comparisons in checks only).
+    let token = events[3].raw.as_ref().unwrap();
+    assert_eq!(token.header("authorization"), Some(basic().as_str()));
+    assert!(events[3].request_headers["authorization"].contains(REDACTED));
+    assert_eq!(
+        events[1].raw.as_ref().unwrap().query_pairs(),
+        [("x".to_string(), "1".to_string())]
     );
 }
 

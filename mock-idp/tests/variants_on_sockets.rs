@@ -239,6 +239,17 @@ async fn legacy_layout_puts_the_authorization_server_on_the_mcp_origin() {
         );
     }
 
+    fallback_flow_on_the_mcp_origin(&http, &ready).await;
+    deployment.shutdown().await;
+}
+
+/// The 2025-03-26 fallback a client takes: 401 without `resource_metadata`, then register,
+/// authorize and exchange the code at the default paths of the MCP origin, then an MCP request.
+async fn fallback_flow_on_the_mcp_origin(
+    http: &reqwest::Client,
+    ready: &mcp_authlab_mock_idp::ReadyInfo,
+) {
+    let mcp_origin = origin(&ready.mcp_url);
     let unauthenticated = http
         .post(&ready.mcp_url)
         .header("content-type", "application/json")
@@ -319,6 +330,35 @@ async fn legacy_layout_puts_the_authorization_server_on_the_mcp_origin() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn legacy_layout_without_metadata_serves_none_and_the_fallback_works() {
+    let deployment = start(&["legacy-2025-03-26-no-metadata"]).await;
+    let ready = deployment.ready().clone();
+    let http = http();
+    let mcp_origin = origin(&ready.mcp_url);
+    assert_eq!(ready.issuer, mcp_origin);
+    assert_eq!(ready.protected_resource_metadata_url, None);
+    assert_eq!(ready.token_endpoint, format!("{mcp_origin}/token"));
+    assert_eq!(
+        status(&http, &ready.authorization_server_metadata_url).await,
+        404
+    );
+    for url in well_known_urls(&ready.issuer) {
+        assert_eq!(status(&http, &url).await, 404, "{url}");
+    }
+    for path in [
+        "/.well-known/oauth-protected-resource/mcp",
+        "/.well-known/oauth-protected-resource",
+    ] {
+        assert_eq!(
+            status(&http, &format!("{mcp_origin}{path}")).await,
+            404,
+            "{path}"
+        );
+    }
+    fallback_flow_on_the_mcp_origin(&http, &ready).await;
     deployment.shutdown().await;
 }
 

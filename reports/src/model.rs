@@ -265,14 +265,16 @@ impl Report {
         self.summary = s;
     }
 
-    /// Whether a failure remains that the expected-failures file does not cover.
+    /// Whether a failure remains that the expected-failures file does not cover. As in the official
+    /// suite, a warning (a SHOULD not met) counts: the expected-failures file is where a target
+    /// records what it knowingly does not do.
     pub fn has_unexpected_failures(&self) -> bool {
         self.scenarios.iter().any(|s| {
             !s.expected_failure
                 && (s.verdict == Verdict::Error
-                    || s.checks
-                        .iter()
-                        .any(|c| c.outcome == Outcome::Fail && !c.expected_failure))
+                    || s.checks.iter().any(|c| {
+                        matches!(c.outcome, Outcome::Fail | Outcome::Warn) && !c.expected_failure
+                    }))
         })
     }
 }
@@ -290,6 +292,51 @@ mod tests {
         assert_eq!(Verdict::from_outcomes([Warn, Fail]), Verdict::Fail);
         assert_eq!(Verdict::from_outcomes([Skip, Skip]), Verdict::Skip);
         assert_eq!(Verdict::from_outcomes([Skip, Pass]), Verdict::Pass);
+    }
+
+    fn report_with(outcome: Outcome, expected: bool) -> Report {
+        let check = CheckResult {
+            id: "c".into(),
+            level: Level::Should,
+            requirement: "C-1".into(),
+            section: "s".into(),
+            outcome,
+            message: "m".into(),
+            expected_failure: expected,
+        };
+        let mut report = Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool::default(),
+            suite: "client".into(),
+            target: "t".into(),
+            spec_version: SpecVersion::V2025_11_25,
+            duration_ms: 0,
+            scenarios: vec![ScenarioResult {
+                id: "auth/x".into(),
+                description: "d".into(),
+                spec_version: SpecVersion::V2025_11_25,
+                verdict: Verdict::from_outcomes([outcome]),
+                duration_ms: 0,
+                checks: vec![check],
+                error: None,
+                expected_failure: false,
+                output: Vec::new(),
+                trace: Vec::new(),
+            }],
+            summary: Summary::default(),
+        };
+        report.summarize();
+        report
+    }
+
+    #[test]
+    fn warnings_and_failures_count_unless_expected() {
+        assert!(report_with(Outcome::Warn, false).has_unexpected_failures());
+        assert!(report_with(Outcome::Fail, false).has_unexpected_failures());
+        assert!(!report_with(Outcome::Fail, true).has_unexpected_failures());
+        assert!(!report_with(Outcome::Pass, false).has_unexpected_failures());
+        let summary = report_with(Outcome::Fail, true).summary;
+        assert_eq!((summary.failed, summary.expected_failures), (1, 1));
     }
 
     #[test]

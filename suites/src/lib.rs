@@ -3,9 +3,11 @@
 //!
 //! - [`client`]: spawn an MCP client against one mock deployment per scenario and judge what it did.
 //! - [`check`]: what a check is (id, level, requirement, versions) and how its finding becomes an outcome.
+//! - [`expected_failures`]: the official suite's expected-failures (baseline) file.
 
 pub mod check;
 pub mod client;
+pub mod expected_failures;
 
 pub use mcp_authlab_reports as reports;
 pub use reports::{Level, Outcome, SpecVersion};

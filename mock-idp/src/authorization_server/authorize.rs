@@ -13,7 +13,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use url::{Host, Url};
 
-use super::cimd::resolve_client;
+use super::cimd::resolve_authorizing_client;
 use super::metadata::{check_scopes, AUTHORIZATION_CODE_GRANT};
 use super::pkce::is_valid_challenge;
 use super::resource;
@@ -96,7 +96,7 @@ impl AuthorizationRequest {
     /// Validates the parameters of an authorization request (also re-run by the consent decision).
     pub async fn from_params(state: &IdpState, params: &Params) -> Result<Self, Rejection> {
         let client_id = params.require("client_id").map_err(Rejection::Page)?;
-        let client = resolve_client(state, client_id)
+        let client = resolve_authorizing_client(state, client_id, params.get("redirect_uri"))
             .await
             .map_err(Rejection::Page)?;
         let redirect_uri =
@@ -753,6 +753,101 @@ pub(super) mod tests {
         // Errors still carry the state received.
         let response = authorize_with(&state, &[("scope", "nope")]).await;
         assert_error(&response, "invalid_scope", "nope");
+    }
+
+    /// The token endpoint's answer to a code exchange by the public client `client_id`, with
+    /// the RFC 7636 Appendix B verifier and `redirect_uri`.
+    async fn exchange(
+        state: &IdpState,
+        client_id: &str,
+        code: &str,
+        redirect_uri: &str,
+    ) -> (StatusCode, serde_json::Value) {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("grant_type", "authorization_code"),
+                ("client_id", client_id),
+                ("code", code),
+                ("redirect_uri", redirect_uri),
+                (
+                    "code_verifier",
+                    "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+                ),
+            ])
+            .finish();
+        let response = post_form(state, "/token", &body).await;
+        (response.status(), json(response).await)
+    }
+
+    #[tokio::test]
+    async fn unfetchable_metadata_document_client_completes_with_its_loopback_redirect() {
+        const UNSERVED: &str = "https://conformance-test.local/client-metadata.json";
+        let state = IdpState::for_tests_with(crate::Config::default(), |b| {
+            b.cimd_accept_unfetchable = true
+        });
+        let redirect = "http://127.0.0.1:41234/callback";
+        let response = authorize_with(
+            &state,
+            &[("client_id", UNSERVED), ("redirect_uri", redirect)],
+        )
+        .await;
+        let (url, p) = redirected(&response);
+        assert_eq!(url.port(), Some(41234));
+        let (status, body) = exchange(&state, UNSERVED, &p["code"], redirect).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body["access_token"].is_string());
+        // The token request must use the same redirect URI.
+        let (_, p) = redirected(
+            &authorize_with(
+                &state,
+                &[("client_id", UNSERVED), ("redirect_uri", redirect)],
+            )
+            .await,
+        );
+        let (status, body) =
+            exchange(&state, UNSERVED, &p["code"], "http://127.0.0.1:41234/other").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"], "invalid_grant", "{body}");
+        // A non-loopback redirect URI gets the page, never a redirect.
+        let response = authorize_with(
+            &state,
+            &[
+                ("client_id", UNSERVED),
+                ("redirect_uri", "https://evil.example.com/cb"),
+            ],
+        )
+        .await;
+        assert_page(response, "is not registered").await;
+        // Without the switch the client is unknown.
+        let strict = with_clients(&[]);
+        let response = authorize_with(
+            &strict,
+            &[("client_id", UNSERVED), ("redirect_uri", redirect)],
+        )
+        .await;
+        assert_page(response, "only fetches loopback").await;
+    }
+
+    #[tokio::test]
+    async fn wrong_state_and_iss_codes_are_still_exchangeable() {
+        for variant in ["wrong-state", "wrong-iss", "missing-iss"] {
+            let state = with_clients(&[variant]);
+            let (_, p) = redirected(&authorize_with(&state, &[]).await);
+            match variant {
+                "wrong-state" => {
+                    assert!(p["state"].starts_with("wrong-"), "{p:?}");
+                    assert_eq!(p["iss"], state.urls.issuer());
+                }
+                "wrong-iss" => {
+                    assert_eq!(p["state"], "xyz-123");
+                    assert_ne!(p["iss"], state.urls.issuer());
+                }
+                _ => assert!(!p.contains_key("iss"), "{p:?}"),
+            }
+            let (status, body) = exchange(&state, CLIENT, &p["code"], REDIRECT).await;
+            assert_eq!(status, StatusCode::OK, "{variant}: {body}");
+            assert!(body["access_token"].is_string(), "{variant}");
+        }
     }
 
     #[tokio::test]

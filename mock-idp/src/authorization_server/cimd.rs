@@ -60,6 +60,80 @@ pub(crate) async fn resolve_client(
     Ok(client)
 }
 
+/// The client of an authorization request: [`resolve_client`], except that with
+/// `Behaviour::cimd_accept_unfetchable` (and `cimd_supported`) a metadata document URL the mock
+/// cannot fetch (not loopback, not preloaded) is accepted as a public client (`none`) whose
+/// redirect URIs are the loopback ones presented so far; `redirect_uri` must then be sent and be
+/// loopback. The token request must repeat it (the code records it, OAuth 2.1 §4.1.3).
+pub(crate) async fn resolve_authorizing_client(
+    state: &IdpState,
+    client_id: &str,
+    redirect_uri: Option<&str>,
+) -> Result<Client, OAuthError> {
+    if !accepts_unfetchable(state, client_id) {
+        return resolve_client(state, client_id).await;
+    }
+    let redirect_uri = unfetched_redirect_uri(client_id, redirect_uri)?;
+    let mut clients = state.store.clients.lock().unwrap();
+    let client = clients
+        .entry(client_id.to_string())
+        .or_insert_with(|| Client {
+            client_id: client_id.to_string(),
+            client_secret: None,
+            redirect_uris: Vec::new(),
+            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            token_endpoint_auth_method: "none".into(),
+            jwks: None,
+            scope: None,
+            client_name: None,
+            source: ClientSource::UnfetchedMetadataDocument,
+        });
+    if !client.redirect_uris.contains(&redirect_uri) {
+        client.redirect_uris.push(redirect_uri);
+    }
+    Ok(client.clone())
+}
+
+/// Whether `client_id` is a metadata document URL that `cimd_accept_unfetchable` lets in: one the
+/// mock would not fetch and that is not preloaded, or one it already let in.
+fn accepts_unfetchable(state: &IdpState, client_id: &str) -> bool {
+    let b = &state.behaviour;
+    if !(b.cimd_accept_unfetchable && b.cimd_supported)
+        || state
+            .config
+            .client_metadata_documents
+            .contains_key(client_id)
+    {
+        return false;
+    }
+    match state.store.client(client_id) {
+        Some(client) => client.source == ClientSource::UnfetchedMetadataDocument,
+        None => metadata_document_url(client_id).is_some_and(|url| pinned_target(&url).is_none()),
+    }
+}
+
+/// The redirect URI of an authorization request by an unfetched metadata document client: it must
+/// be sent, absolute, without fragment, and on a loopback host (RFC 8252 §7.3), since no document
+/// says which redirect URIs the client has.
+fn unfetched_redirect_uri(client_id: &str, sent: Option<&str>) -> Result<String, OAuthError> {
+    let Some(sent) = sent else {
+        return Err(OAuthError::invalid_request(format!(
+            "`redirect_uri` is required: the client ID metadata document `{client_id}` is not              fetched by the mock, which then accepts only a loopback redirect URI sent with the              request (OAuth 2.1 §4.1.1)"
+        )));
+    };
+    let loopback = Url::parse(sent).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https")
+            && url.fragment().is_none()
+            && url.host().is_some_and(|host| is_loopback_host(&host))
+    });
+    if !loopback {
+        return Err(OAuthError::invalid_request(format!(
+            "redirect_uri `{sent}` is not registered for client `{client_id}`: its client ID              metadata document is not fetched by the mock, so only a loopback redirect URI              (http://127.0.0.1, http://[::1] or http://localhost, any port) is accepted              (OAuth 2.1 §4.1.2.1, RFC 8252 §7.3)"
+        )));
+    }
+    Ok(sent.to_string())
+}
+
 /// `Some(url)` when `client_id` has the form of a metadata document URL: `https` (or `http` on a
 /// loopback host, see the module docs), a path other than `/`, no fragment, no user info, no dot
 /// segments (draft-ietf-oauth-client-id-metadata-document §3).
@@ -277,6 +351,85 @@ mod tests {
                 .insert(url.to_string(), doc.clone());
         }
         IdpState::new(config, behaviour, urls).unwrap()
+    }
+
+    const UNSERVED: &str = "https://conformance-test.local/client-metadata.json";
+
+    fn accepting(tweak: fn(&mut crate::Behaviour)) -> IdpState {
+        IdpState::for_tests_with(Config::default(), tweak)
+    }
+
+    #[tokio::test]
+    async fn unfetchable_document_is_a_public_client_with_the_loopback_redirect() {
+        let state = accepting(|b| b.cimd_accept_unfetchable = true);
+        let first = "http://127.0.0.1:3456/callback";
+        let client = resolve_authorizing_client(&state, UNSERVED, Some(first))
+            .await
+            .unwrap();
+        assert_eq!(client.source, ClientSource::UnfetchedMetadataDocument);
+        assert_eq!(client.token_endpoint_auth_method, "none");
+        assert_eq!(client.client_secret, None);
+        assert_eq!(client.redirect_uris, vec![first]);
+        // A second request adds its own loopback redirect URI; the token endpoint finds the client.
+        let second = "http://localhost:9/cb";
+        let client = resolve_authorizing_client(&state, UNSERVED, Some(second))
+            .await
+            .unwrap();
+        assert_eq!(client.redirect_uris, vec![first, second]);
+        assert_eq!(resolve_client(&state, UNSERVED).await.unwrap(), client);
+    }
+
+    #[tokio::test]
+    async fn unfetchable_document_needs_a_loopback_redirect() {
+        let state = accepting(|b| b.cimd_accept_unfetchable = true);
+        for bad in [
+            None,
+            Some("https://app.example.com/cb"),
+            Some("http://127.0.0.1/cb#x"),
+            Some("com.example.app:/cb"),
+        ] {
+            let err = resolve_authorizing_client(&state, UNSERVED, bad)
+                .await
+                .unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidRequest, "{bad:?}");
+            assert!(err.description.contains("loopback"), "{bad:?}: {err}");
+        }
+        assert!(state.store.client(UNSERVED).is_none());
+    }
+
+    #[tokio::test]
+    async fn unfetchable_document_is_refused_by_default_or_without_cimd() {
+        let redirect = Some("http://127.0.0.1/cb");
+        for state in [
+            accepting(|_| {}),
+            accepting(|b| {
+                b.cimd_accept_unfetchable = true;
+                b.cimd_supported = false;
+            }),
+        ] {
+            let err = resolve_authorizing_client(&state, UNSERVED, redirect)
+                .await
+                .unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidClient, "{err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn preloaded_and_plain_clients_are_not_affected() {
+        let mut config = Config::default();
+        config
+            .client_metadata_documents
+            .insert(DOC_URL.into(), document(DOC_URL));
+        let state = IdpState::for_tests_with(config, |b| b.cimd_accept_unfetchable = true);
+        let client = resolve_authorizing_client(&state, DOC_URL, Some("http://127.0.0.1:5/x"))
+            .await
+            .unwrap();
+        assert_eq!(client.source, ClientSource::MetadataDocument);
+        assert_eq!(client.redirect_uris, vec!["http://127.0.0.1/callback"]);
+        let err = resolve_authorizing_client(&state, "plain-id", Some("http://127.0.0.1/cb"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidClient);
     }
 
     #[tokio::test]

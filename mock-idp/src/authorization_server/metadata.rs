@@ -56,11 +56,16 @@ pub fn document(state: &IdpState) -> Value {
     if b.registration_endpoint {
         put("registration_endpoint", json!(urls.registration_endpoint()));
     }
-    put("scopes_supported", json!(state.config.scopes_supported));
+    if !state.config.scopes_supported.is_empty() {
+        put("scopes_supported", json!(state.config.scopes_supported));
+    }
     put("response_types_supported", json!(["code"]));
     put("response_modes_supported", json!(["query"]));
     put("grant_types_supported", json!(GRANT_TYPES));
-    put("token_endpoint_auth_methods_supported", json!(AUTH_METHODS));
+    match &b.registration_auth_method {
+        Some(forced) => put("token_endpoint_auth_methods_supported", json!([forced])),
+        None => put("token_endpoint_auth_methods_supported", json!(AUTH_METHODS)),
+    }
     put(
         "token_endpoint_auth_signing_alg_values_supported",
         json!(["RS256", "ES256"]),
@@ -102,17 +107,21 @@ pub fn document(state: &IdpState) -> Value {
     Value::Object(doc)
 }
 
-/// RFC 6749 §3.3: every requested scope must be one of `scopes_supported` (RFC 8414 §2); the first
-/// that is not is an `invalid_scope`.
+/// RFC 6749 §3.3: every requested scope must be one the authorization server grants
+/// ([`crate::config::Config::accepts_scope`]: `scopes_supported`, RFC 8414 §2, and the protected
+/// resource's, or any when `scopes_supported` is empty); the first that is not is an `invalid_scope`.
 pub fn check_scopes<'a>(
     state: &IdpState,
     scopes: impl IntoIterator<Item = &'a str>,
 ) -> Result<(), OAuthError> {
-    let supported = &state.config.scopes_supported;
-    match scopes
-        .into_iter()
-        .find(|s| !supported.iter().any(|x| x == s))
-    {
+    let config = &state.config;
+    let mut supported: Vec<&str> = config.scopes_supported.iter().map(String::as_str).collect();
+    for extra in config.prm_scopes_supported.iter().flatten() {
+        if !supported.contains(&extra.as_str()) {
+            supported.push(extra);
+        }
+    }
+    match scopes.into_iter().find(|s| !config.accepts_scope(s)) {
         Some(bad) => Err(OAuthError::invalid_scope(format!(
             "scope `{bad}` is not supported; supported: {} (RFC 6749 §3.3)",
             supported.join(" ")
@@ -157,6 +166,81 @@ mod tests {
         assert_eq!(err.code, crate::error::ErrorCode::InvalidScope);
         assert!(err.description.contains("`email`"), "{}", err.description);
         assert!(err.description.contains("mcp:tools mcp:admin"));
+    }
+
+    use crate::config::Config;
+
+    fn state_with(config: Config, tweak: fn(&mut crate::Behaviour)) -> IdpState {
+        IdpState::for_tests_with(config, tweak)
+    }
+
+    #[test]
+    fn empty_scopes_supported_is_left_out_and_grants_any_scope() {
+        let doc = document(&IdpState::for_tests(&[]));
+        assert_eq!(
+            doc["scopes_supported"],
+            json!(["mcp:tools", "mcp:admin", "offline_access"])
+        );
+        let config = Config {
+            scopes_supported: vec![],
+            required_scope: Some("mcp:basic".into()),
+            ..Config::default()
+        };
+        let state = state_with(config, |_| {});
+        assert!(document(&state).get("scopes_supported").is_none());
+        assert!(check_scopes(&state, ["mcp:basic", "mcp:write"]).is_ok());
+    }
+
+    #[test]
+    fn prm_scopes_are_granted_too() {
+        let config = Config {
+            prm_scopes_supported: Some(vec!["mcp:basic".into()]),
+            ..Config::default()
+        };
+        let state = state_with(config, |_| {});
+        assert!(check_scopes(&state, ["mcp:basic", "mcp:tools"]).is_ok());
+        let err = check_scopes(&state, ["mcp:write"]).unwrap_err();
+        assert!(err.description.contains("mcp:basic"), "{}", err.description);
+        // The authorization server's own document does not list the resource's scopes.
+        assert_eq!(
+            document(&state)["scopes_supported"],
+            json!(["mcp:tools", "mcp:admin", "offline_access"])
+        );
+    }
+
+    #[test]
+    fn forced_registration_method_is_the_only_one_advertised() {
+        let doc = document(&IdpState::for_tests(&[]));
+        assert_eq!(
+            doc["token_endpoint_auth_methods_supported"],
+            json!(AUTH_METHODS)
+        );
+        let state = state_with(Config::default(), |b| {
+            b.registration_auth_method = Some("client_secret_post".into())
+        });
+        assert_eq!(
+            document(&state)["token_endpoint_auth_methods_supported"],
+            json!(["client_secret_post"])
+        );
+    }
+
+    #[tokio::test]
+    async fn pkce_not_advertised_in_both_rfc8414_and_oidc_documents() {
+        for (variants, present) in [(&[][..], true), (&["pkce-not-advertised"][..], false)] {
+            let state = IdpState::for_tests(variants);
+            for path in [
+                "/.well-known/oauth-authorization-server",
+                "/.well-known/openid-configuration",
+            ] {
+                let doc = json(get(&state, path).await).await;
+                assert_eq!(
+                    doc.get("code_challenge_methods_supported").is_some(),
+                    present,
+                    "{variants:?} {path}: {doc}"
+                );
+                assert_eq!(doc["issuer"], "http://127.0.0.1:1");
+            }
+        }
     }
 
     #[test]

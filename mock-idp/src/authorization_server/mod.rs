@@ -89,7 +89,7 @@ fn metadata_paths(state: &IdpState) -> Vec<String> {
     let mut paths = Vec::new();
     match &b.metadata_location {
         MetadataLocation::CustomPath(path) => paths.push(path.clone()),
-        MetadataLocation::SeparateOrigin => {}
+        MetadataLocation::SeparateOrigin | MetadataLocation::Nowhere => {}
         MetadataLocation::WellKnown => {
             if b.serve_rfc8414 {
                 paths.extend(path_of(urls::rfc8414_metadata_url(&issuer)));

@@ -132,9 +132,10 @@ fn register_client(
         check_redirect_uri(uri)?;
     }
 
-    let method = meta
-        .string("token_endpoint_auth_method")?
-        .unwrap_or_else(|| "client_secret_basic".to_string());
+    // The switches `registration_auth_method` and `registration_response_omits_auth_method`
+    // decide the method whatever the client asked for (see `Behaviour::registered_auth_method`).
+    let requested = meta.string("token_endpoint_auth_method")?;
+    let method = state.behaviour.registered_auth_method(requested.as_deref());
     if !AUTH_METHODS.contains(&method.as_str()) {
         return Err(metadata_error(format!(
             "token_endpoint_auth_method `{method}` is not supported; supported: {} (RFC 7591 §2)",
@@ -212,7 +213,9 @@ fn register_client(
         doc.insert("client_secret".into(), json!(secret));
         doc.insert("client_secret_expires_at".into(), json!(0));
     }
-    doc.insert("token_endpoint_auth_method".into(), json!(method));
+    if !state.behaviour.registration_response_omits_auth_method {
+        doc.insert("token_endpoint_auth_method".into(), json!(method));
+    }
     doc.insert("grant_types".into(), json!(grant_types));
     doc.insert("response_types".into(), json!(response_types));
     doc.insert("redirect_uris".into(), json!(redirect_uris));
@@ -598,6 +601,97 @@ mod tests {
             doc["grant_types"],
             json!([DEVICE_CODE_GRANT, "refresh_token"])
         );
+    }
+
+    fn tweaked(tweak: fn(&mut crate::Behaviour)) -> IdpState {
+        IdpState::for_tests_with(crate::Config::default(), tweak)
+    }
+
+    /// Exchanges nothing: just authenticates at the token endpoint with `auth` and reports the
+    /// status and error (a client_credentials request the client is not registered for gives
+    /// `unauthorized_client` once authentication passed).
+    async fn token_auth(state: &IdpState, doc: &Value, method: &str) -> (StatusCode, Value) {
+        use base64::Engine;
+        let id = doc["client_id"].as_str().unwrap();
+        let secret = doc["client_secret"].as_str().unwrap_or("");
+        let mut form = format!("grant_type=client_credentials&client_id={id}");
+        let mut request = Request::post("/token")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        match method {
+            "client_secret_basic" => {
+                form = "grant_type=client_credentials".into();
+                let basic =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+                request = request.header(header::AUTHORIZATION, format!("Basic {basic}"));
+            }
+            "client_secret_post" => form.push_str(&format!("&client_secret={secret}")),
+            _ => {}
+        }
+        let response = send(state, request.body(Body::from(form)).unwrap()).await;
+        let status = response.status();
+        (status, json(response).await)
+    }
+
+    #[tokio::test]
+    async fn forced_method_is_registered_returned_and_enforced() {
+        let state = tweaked(|b| b.registration_auth_method = Some("client_secret_post".into()));
+        let (status, doc) = register_json(
+            &state,
+            json!({"redirect_uris": ["http://127.0.0.1/cb"], "token_endpoint_auth_method": "none"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{doc}");
+        assert_eq!(doc["token_endpoint_auth_method"], "client_secret_post");
+        assert!(doc["client_secret"].is_string(), "{doc}");
+        // The method asked for is refused, the forced one gets past authentication.
+        let (status, body) = token_auth(&state, &doc, "none").await;
+        assert_eq!(
+            (status, &body["error"]),
+            (StatusCode::UNAUTHORIZED, &json!("invalid_client"))
+        );
+        let (status, body) = token_auth(&state, &doc, "client_secret_basic").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        let (_, body) = token_auth(&state, &doc, "client_secret_post").await;
+        assert_eq!(body["error"], "unauthorized_client", "{body}");
+
+        let public = tweaked(|b| b.registration_auth_method = Some("none".into()));
+        let (status, doc) = register_json(
+            &public,
+            json!({"redirect_uris": ["http://127.0.0.1/cb"], "token_endpoint_auth_method": "client_secret_basic"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{doc}");
+        assert_eq!(doc["token_endpoint_auth_method"], "none");
+        assert!(doc.get("client_secret").is_none(), "{doc}");
+    }
+
+    #[tokio::test]
+    async fn omitted_method_in_the_response_means_client_secret_basic() {
+        let state = tweaked(|b| b.registration_response_omits_auth_method = true);
+        let (status, doc) = register_json(
+            &state,
+            json!({"redirect_uris": ["http://127.0.0.1/cb"], "token_endpoint_auth_method": "none"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{doc}");
+        assert!(doc.get("token_endpoint_auth_method").is_none(), "{doc}");
+        assert!(doc["client_secret"].is_string(), "{doc}");
+        let client = state
+            .store
+            .client(doc["client_id"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(client.token_endpoint_auth_method, "client_secret_basic");
+        let (status, _) = token_auth(&state, &doc, "none").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _) = token_auth(&state, &doc, "client_secret_post").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (_, body) = token_auth(&state, &doc, "client_secret_basic").await;
+        assert_eq!(body["error"], "unauthorized_client", "{body}");
+        // By default the response names the method.
+        let strict = IdpState::for_tests(&[]);
+        let (_, doc) =
+            register_json(&strict, json!({"redirect_uris": ["http://127.0.0.1/cb"]})).await;
+        assert_eq!(doc["token_endpoint_auth_method"], "client_secret_basic");
     }
 
     #[tokio::test]

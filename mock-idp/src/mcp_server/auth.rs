@@ -1,9 +1,13 @@
 //! Bearer token authentication of every request to the MCP endpoint (OAuth 2.1 §5.1-§5.3,
 //! RFC 6750 §2.1 and §3, RFC 9728 §5.1, MCP Authorization › Access Token Usage).
 //!
-//! Runs as middleware before the JSON-RPC body is read; on success the validated
-//! [`AccessTokenClaims`] are put into the request extensions.
+//! Runs as middleware before the JSON-RPC body is parsed; on success the validated
+//! [`AccessTokenClaims`] are put into the request extensions. With
+//! `Behaviour::unauthenticated_initialize` it peeks at the body's `method` and lets `initialize`
+//! and `notifications/*` through without claims. The test switches `token_valid_for_requests`
+//! and `insufficient_scope_always` act here, after the token validated.
 
+use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -13,8 +17,10 @@ use serde_json::json;
 
 use super::challenge::Challenge;
 use crate::access_token::{self, AccessTokenClaims};
+use crate::behaviour::INSUFFICIENT_SCOPE_LIMIT;
 use crate::error::{ErrorCode, OAuthError};
 use crate::state::IdpState;
+use crate::trace::MAX_BODY_BYTES;
 
 /// Why a request was not let through.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +34,9 @@ pub enum AuthFailure {
     /// A valid token without the scopes the request needs: 403 `insufficient_scope`
     /// (RFC 6750 §3.1; MCP 2025-11-25 Runtime Insufficient Scope Errors).
     InsufficientScope { scope: String, description: String },
+    /// `insufficient_scope_always` after [`INSUFFICIENT_SCOPE_LIMIT`] refusals: 410 Gone with
+    /// `{"error":"test_complete"}`, so that a client looping on step-up ends quickly.
+    TestComplete,
 }
 
 impl AuthFailure {
@@ -53,6 +62,10 @@ impl AuthFailure {
                 description,
                 Challenge::for_deployment(state, false).param("scope", scope),
             ),
+            Self::TestComplete => {
+                return (StatusCode::GONE, Json(json!({ "error": "test_complete" })))
+                    .into_response()
+            }
         };
         let challenge = challenge.error(code.as_str(), &description);
         let mut error = OAuthError::new(code, description);
@@ -154,18 +167,61 @@ pub async fn authenticate(
     let claims = access_token::validate(state, token)
         .await
         .map_err(|rejection| AuthFailure::InvalidToken(rejection.to_string()))?;
-    if let Some(required) = &state.config.required_scope {
-        if !claims.has_scope(required) {
-            return Err(AuthFailure::InsufficientScope {
-                scope: required.clone(),
-                description: format!(
-                    "the token's scope `{}` lacks `{required}`, which every request to this server needs (RFC 6750 §3.1)",
-                    claims.scope
-                ),
-            });
-        }
+    if let Some(limit) = state.behaviour.token_valid_for_requests {
+        count_use(state, &claims.jti, limit)?;
+    }
+    if state.behaviour.insufficient_scope_always {
+        return Err(never_enough_scope(state));
+    }
+    let required = state.config.required_scopes();
+    if let Some(missing) = required.iter().find(|s| !claims.has_scope(s)) {
+        return Err(AuthFailure::InsufficientScope {
+            scope: required.join(" "),
+            description: format!(
+                "the token's scope `{}` lacks `{missing}`, which every request to this server needs (RFC 6750 §3.1)",
+                claims.scope
+            ),
+        });
     }
     Ok(claims)
+}
+
+/// `token_valid_for_requests`: records one more use of the token (by `jti`) and refuses it, as
+/// if expired, once it was used `limit` times.
+fn count_use(state: &IdpState, jti: &str, limit: u32) -> Result<(), AuthFailure> {
+    let mut uses = state.store.access_token_uses.lock().unwrap();
+    let used = uses.entry(jti.to_string()).or_insert(0);
+    if *used >= limit {
+        return Err(AuthFailure::InvalidToken("The access token expired".into()));
+    }
+    *used += 1;
+    Ok(())
+}
+
+/// `insufficient_scope_always`: 403 asking for the step-up scope, or 410 once
+/// [`INSUFFICIENT_SCOPE_LIMIT`] such answers were given.
+fn never_enough_scope(state: &IdpState) -> AuthFailure {
+    let mut given = state.store.insufficient_scope_answers.lock().unwrap();
+    if *given >= INSUFFICIENT_SCOPE_LIMIT {
+        return AuthFailure::TestComplete;
+    }
+    *given += 1;
+    AuthFailure::InsufficientScope {
+        scope: state.config.step_up_scope.clone(),
+        description: "Scope upgrade will never succeed (a test of the client's retry limit)".into(),
+    }
+}
+
+/// With `unauthenticated_initialize`: whether the JSON-RPC message is `initialize` or a
+/// notification (`notifications/*`), which are answered without a token.
+fn opens_without_token(body: &[u8]) -> bool {
+    let Ok(message) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return false;
+    };
+    message
+        .get("method")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|m| m == "initialize" || m.starts_with("notifications/"))
 }
 
 /// Middleware on the MCP endpoint: every request but a CORS preflight must be authorized.
@@ -176,6 +232,22 @@ pub async fn require_bearer(
 ) -> Response {
     if request.method() == Method::OPTIONS {
         return next.run(request).await;
+    }
+    if state.behaviour.unauthenticated_initialize && request.method() == Method::POST {
+        let (parts, body) = request.into_parts();
+        let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
+            return OAuthError::invalid_request(format!(
+                "request body is larger than {MAX_BODY_BYTES} bytes or could not be read"
+            ))
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+            .into_response();
+        };
+        let anonymous = opens_without_token(&bytes);
+        request = Request::from_parts(parts, Body::from(bytes));
+        if anonymous {
+            // No claims in the extensions: the handler answers without a subject or a session.
+            return next.run(request).await;
+        }
     }
     match authenticate(&state, request.headers(), request.uri().query()).await {
         Ok(claims) => {
@@ -323,6 +395,169 @@ mod tests {
         assert_eq!(params["error"], "insufficient_scope");
         assert_eq!(params["scope"], "mcp:tools");
         assert!(params.contains_key("resource_metadata"));
+    }
+
+    use crate::config::Config;
+    use serde_json::json;
+
+    fn tweaked(tweak: fn(&mut crate::Behaviour)) -> IdpState {
+        IdpState::for_tests_with(Config::default(), tweak)
+    }
+
+    #[test]
+    fn only_initialize_and_notifications_open_without_token() {
+        for (body, open) in [
+            (r#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#, true),
+            (
+                r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+                true,
+            ),
+            (r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#, false),
+            (r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, false),
+            (r#"{"jsonrpc":"2.0","id":1,"result":{}}"#, false),
+            (r#"[{"method":"initialize"}]"#, false),
+            ("not json", false),
+        ] {
+            assert_eq!(opens_without_token(body.as_bytes()), open, "{body}");
+        }
+    }
+
+    #[tokio::test]
+    async fn unauthenticated_initialize_answers_initialize_and_notifications_only() {
+        let state = tweaked(|b| b.unauthenticated_initialize = true);
+        let response = rpc(&state, None, &initialize_msg("2025-11-25")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.headers().get("mcp-session-id").is_none());
+        assert_eq!(
+            json(response).await["result"]["protocolVersion"],
+            "2025-11-25"
+        );
+        // Whatever credentials it carries.
+        let response = rpc(&state, Some("garbage"), &initialize_msg("2025-11-25")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let notification = json!({"jsonrpc":"2.0","method":"notifications/initialized"});
+        assert_eq!(
+            rpc(&state, None, &notification).await.status(),
+            StatusCode::ACCEPTED
+        );
+        for message in [ping(), list_msg(), call_msg("test-tool", json!({}))] {
+            let response = rpc(&state, None, &message).await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{message}");
+            assert_eq!(challenge(&response)["scope"], "mcp:tools");
+        }
+        let token = token(&state, &["mcp:tools"]).await;
+        assert_eq!(
+            rpc(&state, Some(&token), &list_msg()).await.status(),
+            StatusCode::OK
+        );
+        // Off by default: initialize needs a token too.
+        let strict = IdpState::for_tests(&[]);
+        let response = rpc(&strict, None, &initialize_msg("2025-11-25")).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    #[tokio::test]
+    async fn insufficient_scope_always_refuses_ten_times_then_is_gone() {
+        let state = tweaked(|b| b.insufficient_scope_always = true);
+        let token = token(&state, &["mcp:tools", "mcp:admin"]).await;
+        // Without a token, or with a bad one: the usual 401, not counted.
+        assert_eq!(
+            rpc(&state, None, &ping()).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            rpc(&state, Some("bad"), &ping()).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        for i in 0..INSUFFICIENT_SCOPE_LIMIT {
+            let response = rpc(&state, Some(&token), &list_msg()).await;
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "request {i}");
+            let params = challenge(&response);
+            assert_eq!(params["error"], "insufficient_scope");
+            assert_eq!(params["scope"], "mcp:admin");
+            assert!(params.contains_key("resource_metadata"));
+        }
+        let response = rpc(&state, Some(&token), &list_msg()).await;
+        assert_eq!(response.status(), StatusCode::GONE);
+        assert_eq!(json(response).await, json!({"error": "test_complete"}));
+        // Off by default.
+        let strict = IdpState::for_tests(&[]);
+        let token = super::super::test_support::token(&strict, &["mcp:tools"]).await;
+        assert_eq!(
+            rpc(&strict, Some(&token), &list_msg()).await.status(),
+            StatusCode::OK
+        );
+    }
+
+    #[tokio::test]
+    async fn tokens_valid_for_n_requests_then_expired() {
+        let state = tweaked(|b| b.token_valid_for_requests = Some(2));
+        let first = token(&state, &["mcp:tools"]).await;
+        for _ in 0..2 {
+            assert_eq!(
+                rpc(&state, Some(&first), &ping()).await.status(),
+                StatusCode::OK
+            );
+        }
+        let response = rpc(&state, Some(&first), &ping()).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let params = challenge(&response);
+        assert_eq!(params["error"], "invalid_token");
+        assert_eq!(params["error_description"], "The access token expired");
+        assert_eq!(
+            params["resource_metadata"],
+            "http://127.0.0.1:2/.well-known/oauth-protected-resource/mcp"
+        );
+        assert_eq!(
+            rpc(&state, Some(&first), &ping()).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        // Counted per token: a new one works.
+        let second = token(&state, &["mcp:tools"]).await;
+        assert_eq!(
+            rpc(&state, Some(&second), &ping()).await.status(),
+            StatusCode::OK
+        );
+        // Unlimited by default.
+        let strict = IdpState::for_tests(&[]);
+        let t = super::super::test_support::token(&strict, &["mcp:tools"]).await;
+        for _ in 0..5 {
+            assert_eq!(
+                rpc(&strict, Some(&t), &ping()).await.status(),
+                StatusCode::OK
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn no_required_scope_accepts_any_token_and_challenges_without_scope() {
+        let config = Config {
+            required_scope: None,
+            ..Config::default()
+        };
+        let state = IdpState::for_tests_with(config, |_| {});
+        let response = rpc(&state, None, &ping()).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(!challenge(&response).contains_key("scope"));
+        let token = token(&state, &[]).await;
+        assert_eq!(
+            rpc(&state, Some(&token), &ping()).await.status(),
+            StatusCode::OK
+        );
+    }
+
+    #[tokio::test]
+    async fn challenge_scope_off_removes_scope_from_401_but_still_enforces_it() {
+        let state = tweaked(|b| b.challenge_scope = false);
+        let response = rpc(&state, None, &ping()).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let params = challenge(&response);
+        assert!(!params.contains_key("scope"), "{params:?}");
+        assert!(params.contains_key("resource_metadata"));
+        let weak = token(&state, &[]).await;
+        let response = rpc(&state, Some(&weak), &ping()).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert_eq!(challenge(&response)["scope"], "mcp:tools");
     }
 
     #[tokio::test]

@@ -21,10 +21,9 @@ impl Challenge {
                 challenge = challenge.param("resource_metadata", url);
             }
         }
-        if with_scope && state.behaviour.challenge_scope {
-            if let Some(scope) = &state.config.required_scope {
-                challenge = challenge.param("scope", scope.clone());
-            }
+        let required = state.config.required_scopes();
+        if with_scope && state.behaviour.challenge_scope && !required.is_empty() {
+            challenge = challenge.param("scope", required.join(" "));
         }
         challenge
     }
@@ -77,6 +76,7 @@ pub fn quote(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
 
     #[test]
     fn renders_quoted_params_and_escapes() {
@@ -113,6 +113,27 @@ mod tests {
             Challenge::for_deployment(&legacy, true).render(),
             "Bearer scope=\"mcp:tools\""
         );
+        let render = |state: IdpState| Challenge::for_deployment(&state, true).render();
+        let prm = "Bearer resource_metadata=\"http://127.0.0.1:2/.well-known/oauth-protected-resource/mcp\"";
+        let no_scope = IdpState::for_tests_with(Config::default(), |b| b.challenge_scope = false);
+        assert_eq!(render(no_scope), prm);
+        for required in [None, Some(""), Some(" ")] {
+            let config = Config {
+                required_scope: required.map(str::to_owned),
+                ..Config::default()
+            };
+            assert_eq!(
+                render(IdpState::for_tests_with(config, |_| {})),
+                prm,
+                "{required:?}"
+            );
+        }
+        let two = Config {
+            required_scope: Some("mcp:tools mcp:admin".into()),
+            ..Config::default()
+        };
+        assert!(render(IdpState::for_tests_with(two, |_| {}))
+            .ends_with("scope=\"mcp:tools mcp:admin\""));
         let root = IdpState::for_tests(&["prm-root-only"]);
         assert!(!Challenge::for_deployment(&root, false)
             .render()

@@ -100,10 +100,12 @@ fn transport_problem(headers: &HeaderMap) -> Option<Response> {
 /// `POST /mcp`: one JSON-RPC request, notification or response.
 pub async fn post(
     State(state): State<IdpState>,
-    Extension(claims): Extension<AccessTokenClaims>,
+    claims: Option<Extension<AccessTokenClaims>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // `None` only for what `unauthenticated_initialize` lets through without a token.
+    let claims = claims.map(|Extension(claims)| claims);
     if let Some(response) = transport_problem(&headers) {
         return response;
     }
@@ -156,7 +158,9 @@ pub async fn post(
             "a request needs a string `method` (JSON-RPC 2.0 §4)",
         );
     };
-    if method != "initialize" {
+    // An anonymous request (initialize or a notification) has no subject to check a session
+    // against, and never gets one.
+    if let (false, Some(claims)) = (method == "initialize", &claims) {
         if let SessionCheck::NotFound = session::check(&state, &headers, &claims.sub) {
             return rpc_error(
                 StatusCode::NOT_FOUND,
@@ -185,6 +189,15 @@ pub async fn post(
             "`params` must be an object",
         );
     }
+    if method == "initialize" {
+        return initialize(&state, claims.as_ref(), id, &params);
+    }
+    let Some(claims) = claims else {
+        return AuthFailure::NoCredentials(format!(
+            "`{method}` needs an access token in `Authorization: Bearer <token>` (RFC 6750 §2.1)"
+        ))
+        .response(&state);
+    };
     dispatch(&state, &claims, method, id, &params)
 }
 
@@ -196,7 +209,6 @@ fn dispatch(
     params: &Value,
 ) -> Response {
     match method {
-        "initialize" => initialize(state, claims, id, params),
         "ping" => rpc_result(id, json!({})),
         "tools/list" => rpc_result(id, tools::list(state)),
         "tools/call" => match tools::call(state, claims, params) {
@@ -217,8 +229,14 @@ fn dispatch(
     }
 }
 
-/// `initialize`: version negotiation and a new session bound to the token's subject.
-fn initialize(state: &IdpState, claims: &AccessTokenClaims, id: Value, params: &Value) -> Response {
+/// `initialize`: version negotiation and a new session bound to the token's subject (none for an
+/// anonymous `initialize`, see `Behaviour::unauthenticated_initialize`).
+fn initialize(
+    state: &IdpState,
+    claims: Option<&AccessTokenClaims>,
+    id: Value,
+    params: &Value,
+) -> Response {
     let requested = params
         .get("protocolVersion")
         .and_then(Value::as_str)
@@ -234,9 +252,11 @@ fn initialize(state: &IdpState, claims: &AccessTokenClaims, id: Value, params: &
         "serverInfo": { "name": "mcp-authlab-mock", "version": env!("CARGO_PKG_VERSION") },
     });
     let mut response = rpc_result(id, result);
-    let session = session::open(state, &claims.sub);
-    if let Ok(value) = HeaderValue::from_str(&session) {
-        response.headers_mut().insert(session::HEADER, value);
+    if let Some(claims) = claims {
+        let session = session::open(state, &claims.sub);
+        if let Ok(value) = HeaderValue::from_str(&session) {
+            response.headers_mut().insert(session::HEADER, value);
+        }
     }
     response
 }
@@ -375,7 +395,10 @@ mod tests {
             .iter()
             .map(|t| t["name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["whoami", "echo", "admin_action"]);
+        assert_eq!(names, ["test-tool", "whoami", "echo", "admin_action"]);
+
+        let body = json(rpc(&state, Some(&t), &call_msg("test-tool", json!({}))).await).await;
+        assert_eq!(body["result"]["content"][0]["text"], "ok");
 
         let body = json(rpc(&state, Some(&t), &call_msg("whoami", json!({}))).await).await;
         let who = &body["result"]["structuredContent"];
@@ -402,6 +425,62 @@ mod tests {
         let response = rpc(&state, Some(&admin), &call_msg("admin_action", json!({}))).await;
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(json(response).await["result"]["isError"], false);
+    }
+
+    #[tokio::test]
+    async fn step_up_on_tools_call_is_403_with_the_complete_scope() {
+        let state =
+            IdpState::for_tests_with(crate::Config::default(), |b| b.step_up_on_tools_call = true);
+        let basic = authed(&state).await;
+        assert_eq!(
+            rpc(&state, Some(&basic), &list_msg()).await.status(),
+            StatusCode::OK
+        );
+        let response = rpc(&state, Some(&basic), &call_msg("test-tool", json!({}))).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        let params = challenge(&response);
+        assert_eq!(params["error"], "insufficient_scope");
+        assert_eq!(params["scope"], "mcp:tools mcp:admin");
+        assert_eq!(
+            params["resource_metadata"],
+            "http://127.0.0.1:2/.well-known/oauth-protected-resource/mcp"
+        );
+        let both = token(&state, &["mcp:tools", "mcp:admin"]).await;
+        let response = rpc(&state, Some(&both), &call_msg("test-tool", json!({}))).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        // Off by default: test-tool needs only the required scope.
+        let strict = IdpState::for_tests(&[]);
+        let basic = authed(&strict).await;
+        let response = rpc(&strict, Some(&basic), &call_msg("test-tool", json!({}))).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn anonymous_initialize_opens_no_session_and_notifications_skip_the_session_check() {
+        let state = IdpState::for_tests_with(crate::Config::default(), |b| {
+            b.unauthenticated_initialize = true
+        });
+        let response = rpc(&state, None, &initialize_msg(LATEST_VERSION)).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.headers().get("mcp-session-id").is_none());
+        let mut request = post_json(
+            "/mcp",
+            None,
+            &json!({"jsonrpc":"2.0","method":"notifications/initialized"}),
+        );
+        request
+            .headers_mut()
+            .insert("mcp-session-id", HeaderValue::from_static("unknown"));
+        assert_eq!(send(&state, request).await.status(), StatusCode::ACCEPTED);
+        // With a token, initialize is still answered anonymously (no session).
+        let t = authed(&state).await;
+        let response = rpc(&state, Some(&t), &initialize_msg(LATEST_VERSION)).await;
+        assert!(response.headers().get("mcp-session-id").is_none());
+        // Without the switch a token's initialize opens one.
+        let strict = IdpState::for_tests(&[]);
+        let t = authed(&strict).await;
+        let response = rpc(&strict, Some(&t), &initialize_msg(LATEST_VERSION)).await;
+        assert!(response.headers().get("mcp-session-id").is_some());
     }
 
     #[tokio::test]

@@ -2,7 +2,8 @@
 //! front of the mock authorization server: raw JSON-RPC on axum so every byte of the exchange can
 //! be seen and broken.
 //!
-//! - `/mcp`: every request but a CORS preflight needs a valid Bearer token ([`auth`]); then
+//! - `/mcp`: every request but a CORS preflight needs a valid Bearer token ([`auth`]; with
+//!   `Behaviour::unauthenticated_initialize`, `initialize` and notifications need none); then
 //!   [`jsonrpc`] answers `initialize`, `ping`, `tools/list`, `tools/call` ([`tools`]).
 //! - The protected resource metadata (RFC 9728) at the well-known URLs the behaviour selects ([`prm`]).
 

@@ -1,5 +1,6 @@
 //! OAuth 2.0 Protected Resource Metadata (RFC 9728 §2-§3) of the MCP server, served at the
-//! well-known URLs the deployment's behaviour selects (RFC 9728 §3.1 path insertion, or the root).
+//! well-known URLs the deployment's behaviour selects (RFC 9728 §3.1 path insertion, or the root),
+//! or only at a custom path that the 401 names (RFC 9728 §5.1).
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -18,9 +19,13 @@ pub const OTHER_RESOURCE: &str = "https://other-resource.example/mcp";
 /// business (MCP 2026-07-28 Scope Selection Strategy).
 const NOT_ADVERTISED: &[&str] = &["offline_access"];
 
-/// Paths (on the MCP origin) where the document is served.
+/// Paths (on the MCP origin) where the document is served: only the custom path when one is set,
+/// else the well-known ones the behaviour selects.
 pub fn paths(state: &IdpState) -> Vec<String> {
     let b = &state.behaviour;
+    if let Some(path) = &b.prm_custom_path {
+        return vec![path.clone()];
+    }
     let mut urls_served = Vec::new();
     if b.prm_at_path {
         urls_served.push(state.urls.prm_path_url());
@@ -37,26 +42,39 @@ pub fn paths(state: &IdpState) -> Vec<String> {
     paths
 }
 
-/// The RFC 9728 §2 document.
+/// The `scopes_supported` of the document: `Config::prm_scopes_supported` as given, else
+/// `Config::scopes_supported` without the authorization server's own scopes.
+fn scopes(state: &IdpState) -> Vec<&str> {
+    match &state.config.prm_scopes_supported {
+        Some(scopes) => scopes.iter().map(String::as_str).collect(),
+        None => state
+            .config
+            .scopes_supported
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !NOT_ADVERTISED.contains(s))
+            .collect(),
+    }
+}
+
+/// The RFC 9728 §2 document; `scopes_supported` is left out when there are none to list.
 pub fn document(state: &IdpState) -> Value {
     let resource = if state.behaviour.prm_resource_mismatch {
         OTHER_RESOURCE.to_string()
     } else {
         state.urls.resource()
     };
-    let scopes: Vec<&String> = state
-        .config
-        .scopes_supported
-        .iter()
-        .filter(|s| !NOT_ADVERTISED.contains(&s.as_str()))
-        .collect();
-    json!({
+    let mut doc = json!({
         "resource": resource,
         "authorization_servers": [state.urls.issuer()],
-        "scopes_supported": scopes,
         "bearer_methods_supported": ["header"],
         "resource_name": "mcp-authlab mock MCP server",
-    })
+    });
+    let scopes = scopes(state);
+    if !scopes.is_empty() {
+        doc["scopes_supported"] = json!(scopes);
+    }
+    doc
 }
 
 /// `GET` of a well-known URL: the document as `application/json` (RFC 9728 §3.2).
@@ -102,6 +120,44 @@ mod tests {
         assert_eq!(get(&state, AT_ROOT).await.status(), StatusCode::NOT_FOUND);
     }
 
+    use crate::config::Config;
+
+    fn state_with(config: Config) -> IdpState {
+        IdpState::for_tests_with(config, |_| {})
+    }
+
+    #[test]
+    fn prm_scopes_override_and_empty_lists_are_left_out() {
+        let own = state_with(Config {
+            prm_scopes_supported: Some(vec!["mcp:basic".into(), "mcp:read".into()]),
+            ..Config::default()
+        });
+        assert_eq!(
+            document(&own)["scopes_supported"],
+            json!(["mcp:basic", "mcp:read"])
+        );
+        let none = state_with(Config {
+            prm_scopes_supported: Some(vec![]),
+            ..Config::default()
+        });
+        assert!(document(&none).get("scopes_supported").is_none());
+        let empty = state_with(Config {
+            scopes_supported: vec![],
+            ..Config::default()
+        });
+        let doc = document(&empty);
+        assert!(doc.get("scopes_supported").is_none(), "{doc}");
+        assert_eq!(doc["resource"], "http://127.0.0.1:2/mcp");
+        // Only the AS's `offline_access` listed: nothing left for the resource to advertise.
+        let offline = state_with(Config {
+            scopes_supported: vec!["offline_access".into()],
+            required_scope: None,
+            step_up_scope: "offline_access".into(),
+            ..Config::default()
+        });
+        assert!(document(&offline).get("scopes_supported").is_none());
+    }
+
     #[tokio::test]
     async fn issuer_with_path_is_named_in_full() {
         let state = IdpState::for_tests(&["issuer-with-path"]);
@@ -134,6 +190,72 @@ mod tests {
         let doc = json(get(&state, AT_PATH).await).await;
         assert_eq!(doc["resource"], OTHER_RESOURCE);
         assert_ne!(doc["resource"], state.urls.resource());
+    }
+
+    const CUSTOM: &str = "/custom/metadata/location.json";
+
+    fn custom(b: &mut crate::Behaviour) {
+        b.prm_custom_path = Some(CUSTOM.into());
+    }
+
+    #[tokio::test]
+    async fn custom_path_is_the_only_place_served_and_the_one_challenged() {
+        let state = IdpState::for_tests_with(Config::default(), custom);
+        let response = get(&state, CUSTOM).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "application/json");
+        let doc = json(response).await;
+        assert_eq!(doc["resource"], "http://127.0.0.1:2/mcp");
+        assert_eq!(doc["authorization_servers"], json!(["http://127.0.0.1:1"]));
+        for other in [
+            AT_PATH,
+            AT_ROOT,
+            "/custom/metadata",
+            "/custom/metadata/location.json/",
+        ] {
+            assert_eq!(
+                get(&state, other).await.status(),
+                StatusCode::NOT_FOUND,
+                "{other}"
+            );
+        }
+        // The 401 of the MCP endpoint names it.
+        let response = rpc(&state, None, &ping()).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            challenge(&response)["resource_metadata"],
+            format!("http://127.0.0.1:2{CUSTOM}")
+        );
+        // Even with both well-known switches on, only the custom path is served.
+        let both = IdpState::for_tests_with(Config::default(), |b| {
+            b.prm_custom_path = Some(CUSTOM.into());
+            b.prm_at_root = true;
+        });
+        assert_eq!(get(&both, CUSTOM).await.status(), StatusCode::OK);
+        assert_eq!(get(&both, AT_PATH).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(get(&both, AT_ROOT).await.status(), StatusCode::NOT_FOUND);
+        let response = send(&both, Request::post(CUSTOM).body(Body::empty()).unwrap()).await;
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
+
+    #[test]
+    fn a_bad_custom_path_is_refused_when_the_state_is_built() {
+        let urls = crate::urls::Urls::new(
+            "http://127.0.0.1:1",
+            "http://127.0.0.1:2",
+            None,
+            &crate::Behaviour::default(),
+        );
+        for bad in ["/{x}", "/mcp", "no-slash"] {
+            let behaviour = crate::Behaviour {
+                prm_custom_path: Some(bad.into()),
+                ..crate::Behaviour::default()
+            };
+            let error = IdpState::new(Config::default(), behaviour, urls.clone())
+                .err()
+                .unwrap_or_else(|| panic!("{bad} accepted"));
+            assert!(error.to_string().contains("prm_custom_path"), "{error}");
+        }
     }
 
     #[tokio::test]

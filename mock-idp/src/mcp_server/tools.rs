@@ -1,6 +1,7 @@
-//! The mock's MCP tools (MCP Server Features › Tools): `whoami` shows the validated token,
-//! `echo` echoes, and `admin_action` needs the step-up scope (MCP 2025-11-25 Step-Up
-//! Authorization Flow).
+//! The mock's MCP tools (MCP Server Features › Tools): `test-tool` (first, as the official
+//! conformance clients call it, or the first tool, with `{}`) answers "ok", `whoami` shows the
+//! validated token, `echo` echoes, and `admin_action` needs the step-up scope (MCP 2025-11-25
+//! Step-Up Authorization Flow). With `Behaviour::step_up_on_tools_call` every tool needs it.
 
 use serde_json::{json, Value};
 
@@ -18,10 +19,19 @@ pub enum CallOutcome {
     InsufficientScope { scope: String, description: String },
 }
 
+/// The tool the official conformance clients call with `{}`; listed first.
+pub const TEST_TOOL: &str = "test-tool";
+
 /// The `tools/list` result.
 pub fn list(state: &IdpState) -> Value {
     let no_args = json!({ "type": "object", "properties": {}, "additionalProperties": false });
     json!({ "tools": [
+        {
+            "name": TEST_TOOL,
+            "title": "Test tool",
+            "description": "Takes any arguments and returns the text `ok` (the tool the official conformance clients call).",
+            "inputSchema": { "type": "object" }
+        },
         {
             "name": "whoami",
             "title": "Who am I",
@@ -60,6 +70,9 @@ pub fn list(state: &IdpState) -> Value {
 
 /// Runs `tools/call` with its `params` for the holder of `claims`.
 pub fn call(state: &IdpState, claims: &AccessTokenClaims, params: &Value) -> CallOutcome {
+    if let Some(step_up) = step_up_needed(state, claims) {
+        return step_up;
+    }
     let Some(name) = params.get("name").and_then(Value::as_str) else {
         return CallOutcome::InvalidParams("tools/call needs `params.name`, a string".into());
     };
@@ -68,6 +81,7 @@ pub fn call(state: &IdpState, claims: &AccessTokenClaims, params: &Value) -> Cal
         return CallOutcome::InvalidParams("`params.arguments` must be an object".into());
     }
     match name {
+        TEST_TOOL => CallOutcome::Result(text_result("ok".into(), None, false)),
         "whoami" => {
             let who = json!({
                 "sub": claims.sub,
@@ -89,6 +103,26 @@ pub fn call(state: &IdpState, claims: &AccessTokenClaims, params: &Value) -> Cal
         "admin_action" => admin_action(state, claims),
         other => CallOutcome::InvalidParams(format!("unknown tool `{other}`")),
     }
+}
+
+/// `step_up_on_tools_call`: a call without the step-up scope is refused with the complete set the
+/// client needs, the required scopes and the step-up scope (MCP 2025-11-25 Runtime Insufficient
+/// Scope Errors).
+fn step_up_needed(state: &IdpState, claims: &AccessTokenClaims) -> Option<CallOutcome> {
+    let step_up = &state.config.step_up_scope;
+    if !state.behaviour.step_up_on_tools_call || claims.has_scope(step_up) {
+        return None;
+    }
+    let mut scopes = state.config.required_scopes();
+    if !scopes.contains(&step_up.as_str()) {
+        scopes.push(step_up);
+    }
+    Some(CallOutcome::InsufficientScope {
+        scope: scopes.join(" "),
+        description: format!(
+            "every tool of this server needs the `{step_up}` scope (RFC 6750 §3.1)"
+        ),
+    })
 }
 
 fn admin_action(state: &IdpState, claims: &AccessTokenClaims) -> CallOutcome {
@@ -140,10 +174,12 @@ mod tests {
     }
 
     #[test]
-    fn list_has_three_tools_with_schemas() {
+    fn list_has_test_tool_first_and_four_tools_with_schemas() {
         let tools = list(&IdpState::for_tests(&[]));
         let tools = tools["tools"].as_array().unwrap();
-        assert_eq!(tools.len(), 3);
+        assert_eq!(tools.len(), 4);
+        assert_eq!(tools[0]["name"], TEST_TOOL);
+        assert_eq!(tools[0]["inputSchema"], json!({"type": "object"}));
         for tool in tools {
             assert_eq!(tool["inputSchema"]["type"], "object", "{tool}");
             assert!(tool["description"].is_string());
@@ -170,6 +206,55 @@ mod tests {
             panic!("echo without message");
         };
         assert_eq!(r["isError"], true);
+    }
+
+    #[test]
+    fn test_tool_answers_ok_with_any_object() {
+        let state = IdpState::for_tests(&[]);
+        for params in [
+            json!({"name": "test-tool"}),
+            json!({"name": "test-tool", "arguments": {}}),
+            json!({"name": "test-tool", "arguments": {"x": 1}}),
+        ] {
+            let CallOutcome::Result(r) = call(&state, &claims("mcp:tools"), &params) else {
+                panic!("{params}");
+            };
+            assert_eq!(r["content"][0]["text"], "ok");
+            assert_eq!(r["isError"], false);
+        }
+        let bad = json!({"name": "test-tool", "arguments": "x"});
+        assert!(matches!(
+            call(&state, &claims("mcp:tools"), &bad),
+            CallOutcome::InvalidParams(_)
+        ));
+    }
+
+    #[test]
+    fn step_up_on_tools_call_needs_the_step_up_scope_for_every_tool() {
+        let state =
+            IdpState::for_tests_with(crate::Config::default(), |b| b.step_up_on_tools_call = true);
+        for name in [TEST_TOOL, "whoami", "nope"] {
+            match call(&state, &claims("mcp:tools"), &json!({"name": name})) {
+                CallOutcome::InsufficientScope { scope, .. } => {
+                    assert_eq!(scope, "mcp:tools mcp:admin", "{name}")
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            call(
+                &state,
+                &claims("mcp:tools mcp:admin"),
+                &json!({"name": TEST_TOOL})
+            ),
+            CallOutcome::Result(_)
+        ));
+        // Off by default.
+        let strict = IdpState::for_tests(&[]);
+        assert!(matches!(
+            call(&strict, &claims("mcp:tools"), &json!({"name": TEST_TOOL})),
+            CallOutcome::Result(_)
+        ));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub(super) const ALL: &[&Variant] = &[
     &RFC8414_ONLY,
     &ISSUER_MISMATCH,
     &LEGACY,
+    &LEGACY_NO_METADATA,
 ];
 
 const SPLIT_DOMAIN: Variant = Variant {
@@ -87,5 +88,18 @@ const LEGACY: Variant = Variant {
         b.prm_at_path = false;
         b.prm_at_root = false;
         b.challenge_resource_metadata = false;
+    },
+};
+
+const LEGACY_NO_METADATA: Variant = Variant {
+    name: "legacy-2025-03-26-no-metadata",
+    kind: Unusual,
+    description: "2025-03-26 layout without any authorization server metadata (404): clients must fall back to /authorize /token /register on the MCP origin",
+    requirement: "C-ASM-0326",
+    reference: "MCP 2025-03-26 Fallbacks for Servers without Metadata Discovery",
+    group: "metadata location",
+    apply: |b| {
+        (LEGACY.apply)(b);
+        b.metadata_location = MetadataLocation::Nowhere;
     },
 };

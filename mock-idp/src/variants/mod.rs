@@ -156,6 +156,7 @@ mod tests {
             "prm-resource-mismatch",
             "challenge-without-resource-metadata",
             "legacy-2025-03-26",
+            "legacy-2025-03-26-no-metadata",
             "wrong-state",
             "wrong-iss",
             "refresh-without-rotation",

@@ -32,6 +32,9 @@ pub struct Setup {
 #[error("preparing the scenario failed: {0}")]
 pub struct SetupError(pub String);
 
+/// Prepares a scenario's [`Setup`] (config changes, the client's context).
+pub type Prepare = fn(&mut Setup) -> Result<(), SetupError>;
+
 #[derive(Debug, Clone)]
 pub struct Scenario {
     /// Stable id; the official suite's name where it has the same scenario (`auth/metadata-default`),
@@ -47,7 +50,7 @@ pub struct Scenario {
     /// A change to the behaviour that no named variant covers.
     pub tweak: Option<fn(&mut Behaviour)>,
     /// Config changes and the client's context.
-    pub prepare: Option<fn(&mut Setup) -> Result<(), SetupError>>,
+    pub prepare: Option<Prepare>,
     /// Serve the deployment over HTTPS with a fresh CA the client is told to trust.
     pub tls: bool,
     pub expectation: Expectation,

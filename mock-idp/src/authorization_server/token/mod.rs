@@ -95,7 +95,12 @@ pub(crate) fn default_scopes(state: &IdpState, client: &Client) -> Vec<String> {
     if !registered.is_empty() {
         return registered;
     }
-    state.config.required_scope.iter().cloned().collect()
+    state
+        .config
+        .required_scopes()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[cfg(test)]

@@ -56,6 +56,12 @@ pub(super) async fn respond(
             format!("could not sign the access token: {e}"),
         )
     })?;
+    // `issue_refresh_tokens = false`: no grant ever returns one (nor records one).
+    let refresh = if state.behaviour.issue_refresh_tokens {
+        refresh
+    } else {
+        RefreshIssue::None
+    };
     let refresh_token = match refresh {
         RefreshIssue::None => None,
         RefreshIssue::Reuse(value) => Some(value),
@@ -123,6 +129,27 @@ mod tests {
         assert!(record.expires_at > Instant::now());
 
         let response = issue_tokens(&state, &grant, false).await.unwrap();
+        assert!(body_json(response).await.get("refresh_token").is_none());
+    }
+
+    #[tokio::test]
+    async fn no_refresh_tokens_when_switched_off() {
+        let state =
+            IdpState::for_tests_with(crate::Config::default(), |b| b.issue_refresh_tokens = false);
+        let grant = Grant {
+            subject: "u".into(),
+            client_id: "c".into(),
+            scopes: vec!["mcp:tools".into()],
+            resource: None,
+        };
+        let response = issue_tokens(&state, &grant, true).await.unwrap();
+        let body = body_json(response).await;
+        assert!(body["access_token"].is_string());
+        assert!(body.get("refresh_token").is_none(), "{body}");
+        assert!(state.store.refresh_tokens.lock().unwrap().is_empty());
+        let response = respond(&state, &grant, RefreshIssue::Reuse("old".into()))
+            .await
+            .unwrap();
         assert!(body_json(response).await.get("refresh_token").is_none());
     }
 }

@@ -1,0 +1,117 @@
+//! `mcp-authlab list`: the client scenarios and the checks each one enforces.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use mcp_authlab_reports::{Level, SpecVersion};
+use mcp_authlab_suites::client::{scenarios, Expectation, Scenario};
+use serde::Serialize;
+
+#[derive(Args)]
+pub struct ListArgs {
+    /// Print the catalogue as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct ScenarioEntry {
+    id: &'static str,
+    official: bool,
+    suites: &'static [&'static str],
+    versions: &'static [SpecVersion],
+    variants: &'static [&'static str],
+    tls: bool,
+    /// `complete` or `refuse`: what a correct client does.
+    expectation: &'static str,
+    description: &'static str,
+    checks: Vec<CheckEntry>,
+}
+
+#[derive(Serialize)]
+struct CheckEntry {
+    id: &'static str,
+    level: Level,
+    requirement: &'static str,
+    section: &'static str,
+    versions: &'static [SpecVersion],
+}
+
+fn entry(scenario: &Scenario) -> ScenarioEntry {
+    ScenarioEntry {
+        id: scenario.id,
+        official: scenario.official,
+        suites: scenario.suites(),
+        versions: scenario.versions,
+        variants: scenario.variants,
+        tls: scenario.tls,
+        expectation: match scenario.expectation {
+            Expectation::Complete => "complete",
+            Expectation::Refuse => "refuse",
+        },
+        description: scenario.description,
+        checks: scenario
+            .checks
+            .iter()
+            .map(|c| CheckEntry {
+                id: c.id,
+                level: c.level,
+                requirement: c.requirement,
+                section: c.section,
+                versions: c.versions,
+            })
+            .collect(),
+    }
+}
+
+fn versions(versions: &[SpecVersion]) -> String {
+    versions
+        .iter()
+        .map(|v| v.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn run(args: ListArgs) -> ExitCode {
+    let entries: Vec<ScenarioEntry> = scenarios::all().iter().map(entry).collect();
+    if args.json {
+        match serde_json::to_string_pretty(&entries) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(crate::exit::HARNESS);
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    if entries.is_empty() {
+        println!("no client scenarios");
+    }
+    for s in &entries {
+        let mut tags = vec![if s.official {
+            "official"
+        } else {
+            "mcp-authlab"
+        }
+        .to_string()];
+        tags.push(versions(s.versions));
+        if !s.variants.is_empty() {
+            tags.push(format!("variants: {}", s.variants.join(", ")));
+        }
+        if s.tls {
+            tags.push("https".into());
+        }
+        println!("{}  [{}]", s.id, tags.join("; "));
+        println!("    {}", s.description);
+        let width = s.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+        for c in &s.checks {
+            println!(
+                "    - {:<width$}  {:<6}  {}",
+                c.id,
+                c.level.to_string(),
+                c.requirement
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,417 @@
+//! The authorization, scope and token checks against clients we control: the correct test client
+//! passes every scenario of `suites/src/client/scenarios/{authorization,scope,token}.rs`, and each
+//! `--break RULE` of the flow fails the check the brief names for it. The checks that do not pass
+//! must be exactly that check plus the collateral listed (and explained) at each break: a break
+//! the mock refuses (PKCE, the redirect URI) also keeps the client from completing.
+
+use std::collections::BTreeSet;
+
+use mcp_authlab_reports::{Outcome, ScenarioResult, Verdict};
+use mcp_authlab_suites::client::command::ClientCommand;
+use mcp_authlab_suites::client::scenarios;
+use mcp_authlab_suites::client::{run_scenario, ClientTarget, RunOptions};
+
+const CLIENT: &str = env!("CARGO_BIN_EXE_authlab-test-client");
+
+/// Every scenario of the three files.
+const SCENARIOS: &[&str] = &[
+    "auth/authorization-code-flow",
+    "auth/state-mismatch",
+    "auth/iss-wrong-issuer",
+    "auth/iss-supported-missing",
+    "auth/scope-from-www-authenticate",
+    "auth/scope-from-scopes-supported",
+    "auth/scope-omitted-when-undefined",
+    "auth/scope-step-up",
+    "auth/scope-retry-limit",
+    "auth/offline-access-scope",
+    "auth/offline-access-not-supported",
+    "auth/refresh-rotation",
+    "auth/client-credentials-basic",
+    "auth/client-credentials-jwt",
+];
+
+/// The scenario that carries the general flow checks (the brief lists these breaks against
+/// `auth/metadata-default`, whose checks are discovery's).
+const FLOW: &str = "auth/authorization-code-flow";
+const COMPLETED: &str = "client-completed-flow";
+
+fn target(breaks: &[&str]) -> ClientTarget {
+    let mut argv = vec![CLIENT.to_string()];
+    for rule in breaks {
+        argv.push("--break".into());
+        argv.push(rule.to_string());
+    }
+    ClientTarget::new(ClientCommand::from_argv(argv).expect("a command"))
+}
+
+async fn run(scenario_id: &str, breaks: &[&str]) -> ScenarioResult {
+    let scenario = scenarios::find(scenario_id)
+        .unwrap_or_else(|| panic!("no scenario {scenario_id} in the catalogue"));
+    run_scenario(&target(breaks), &scenario, &RunOptions::default()).await
+}
+
+/// A readable account of a result for assertion messages (redacted fields only).
+fn account(result: &ScenarioResult) -> String {
+    let mut lines = vec![format!(
+        "{} -> {:?} {}",
+        result.id,
+        result.verdict,
+        result.error.as_deref().unwrap_or("")
+    )];
+    for check in &result.checks {
+        lines.push(format!(
+            "  {} {:?}: {}",
+            check.id, check.outcome, check.message
+        ));
+    }
+    lines.extend(result.output.iter().map(|l| format!("  | {l}")));
+    for exchange in &result.trace {
+        lines.push(format!(
+            "  #{} {} {} -> {}",
+            exchange.seq, exchange.method, exchange.url, exchange.status
+        ));
+    }
+    lines.join("\n")
+}
+
+fn not_passing(result: &ScenarioResult) -> BTreeSet<&str> {
+    result
+        .checks
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Fail | Outcome::Warn))
+        .map(|c| c.id.as_str())
+        .collect()
+}
+
+fn outcome_of(result: &ScenarioResult, id: &str) -> Outcome {
+    result
+        .checks
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no check {id}:\n{}", account(result)))
+        .outcome
+}
+
+/// Runs `scenario` with the correct client (the named check must pass), then with `--break
+/// rule`: `check` must come out as `outcome`, and the checks that do not pass must be exactly
+/// `check` plus `collateral`; the verdict follows (fail if anything failed, else warn).
+async fn assert_break(
+    rule: &str,
+    scenario: &str,
+    check: &str,
+    outcome: Outcome,
+    collateral: &[&str],
+) {
+    let correct = run(scenario, &[]).await;
+    assert_eq!(
+        outcome_of(&correct, check),
+        Outcome::Pass,
+        "the correct client:\n{}",
+        account(&correct)
+    );
+    assert_eq!(
+        correct.verdict,
+        Verdict::Pass,
+        "the correct client:\n{}",
+        account(&correct)
+    );
+
+    let broken = run(scenario, &[rule]).await;
+    assert_eq!(
+        outcome_of(&broken, check),
+        outcome,
+        "--break {rule}:\n{}",
+        account(&broken)
+    );
+    let expected: BTreeSet<&str> = collateral.iter().copied().chain([check]).collect();
+    assert_eq!(
+        not_passing(&broken),
+        expected,
+        "--break {rule}:\n{}",
+        account(&broken)
+    );
+    let any_fail = broken.checks.iter().any(|c| c.outcome == Outcome::Fail);
+    assert_eq!(
+        broken.verdict,
+        if any_fail {
+            Verdict::Fail
+        } else {
+            Verdict::Warn
+        },
+        "--break {rule}:\n{}",
+        account(&broken)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_correct_client_passes_every_flow_scenario() {
+    let mut failures = Vec::new();
+    for id in SCENARIOS {
+        let result = run(id, &[]).await;
+        if result.verdict != Verdict::Pass {
+            failures.push(account(&result));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_scenario_of_the_three_files_is_covered() {
+    let ours: BTreeSet<&str> = scenarios::authorization::scenarios()
+        .into_iter()
+        .chain(scenarios::scope::scenarios())
+        .chain(scenarios::token::scenarios())
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(ours, SCENARIOS.iter().copied().collect());
+}
+
+// --- PKCE. The mock enforces PKCE with S256 (OAuth 2.1 §4.1.2.1): it refuses the authorization
+// request of a client without it (an error redirect, no code), so that client cannot complete;
+// the checks of the code exchange are then not judged (there was nothing to exchange).
+
+#[tokio::test]
+async fn no_pkce_fails_pkce_code_challenge_sent() {
+    assert_break(
+        "no-pkce",
+        FLOW,
+        "pkce-code-challenge-sent",
+        Outcome::Fail,
+        // no code_challenge_method either; no code, so no token
+        &["pkce-s256-method-used", COMPLETED],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn pkce_plain_fails_pkce_s256_method_used() {
+    // The mock accepts only S256: no code, no token.
+    assert_break(
+        "pkce-plain",
+        FLOW,
+        "pkce-s256-method-used",
+        Outcome::Fail,
+        &[COMPLETED],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn pkce_wrong_verifier_fails_pkce_verifier_matches_challenge() {
+    // The token endpoint refuses the code (invalid_grant): no token.
+    assert_break(
+        "pkce-wrong-verifier",
+        FLOW,
+        "pkce-verifier-matches-challenge",
+        Outcome::Fail,
+        &[COMPLETED],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn pkce_short_verifier_fails_pkce_verifier_format() {
+    // The token endpoint refuses a verifier outside RFC 7636 §4.1: no token.
+    assert_break(
+        "pkce-short-verifier",
+        FLOW,
+        "pkce-verifier-format",
+        Outcome::Fail,
+        &[COMPLETED],
+    )
+    .await;
+}
+
+// --- state and iss.
+
+#[tokio::test]
+async fn no_state_warns_state_sent() {
+    // A SHOULD: the mock does not require state, so the client completes and the scenario warns.
+    assert_break("no-state", FLOW, "state-sent", Outcome::Warn, &[]).await;
+}
+
+#[tokio::test]
+async fn skip_state_check_fails_state_mismatch_rejected() {
+    // C-STATE-1 is a SHOULD: accepting the wrong state warns.
+    assert_break(
+        "skip-state-check",
+        "auth/state-mismatch",
+        "state-mismatch-rejected",
+        Outcome::Warn,
+        &[],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn skip_iss_check_fails_both_iss_scenarios() {
+    assert_break(
+        "skip-iss-check",
+        "auth/iss-wrong-issuer",
+        "sep-2468-client-compare-iss-supported",
+        Outcome::Fail,
+        &[],
+    )
+    .await;
+    assert_break(
+        "skip-iss-check",
+        "auth/iss-supported-missing",
+        "sep-2468-client-reject-missing-iss",
+        Outcome::Fail,
+        &[],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn token_redirect_uri_differs_fails_redirect_uri_consistent() {
+    // The token endpoint refuses the code for another redirect URI (invalid_grant): no token.
+    assert_break(
+        "token-redirect-uri-differs",
+        FLOW,
+        "redirect-uri-consistent",
+        Outcome::Fail,
+        &[COMPLETED],
+    )
+    .await;
+}
+
+// --- resource.
+
+#[tokio::test]
+async fn no_resource_fails_resource_parameter_in_authorization() {
+    // The break leaves `resource` out of the token request too.
+    assert_break(
+        "no-resource",
+        FLOW,
+        "resource-parameter-in-authorization",
+        Outcome::Fail,
+        &["resource-parameter-in-token"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn resource_trailing_slash_fails_resource_parameter_matches_prm() {
+    // The mock knows no resource `…/mcp/` and refuses the authorization request (invalid_target):
+    // no code, no token.
+    assert_break(
+        "resource-trailing-slash",
+        FLOW,
+        "resource-parameter-matches-prm",
+        Outcome::Fail,
+        &[COMPLETED],
+    )
+    .await;
+}
+
+// --- scope.
+
+#[tokio::test]
+async fn ignore_challenge_scope_warns_scope_from_www_authenticate() {
+    // A SHOULD: the token without mcp:basic gets 403 insufficient_scope, the client steps up to
+    // the scope the 403 names and completes, so the scenario only warns.
+    assert_break(
+        "ignore-challenge-scope",
+        "auth/scope-from-www-authenticate",
+        "scope-from-www-authenticate",
+        Outcome::Warn,
+        &[],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn no_step_up_warns_scope_step_up_escalation() {
+    // The client gives up on the 403 of tools/call; tools/list with its first token was
+    // accepted, so client-completed-flow still passes.
+    assert_break(
+        "no-step-up",
+        "auth/scope-step-up",
+        "scope-step-up-escalation",
+        Outcome::Warn,
+        &[],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn step_up_forever_warns_scope_retry_limit() {
+    assert_break(
+        "step-up-forever",
+        "auth/scope-retry-limit",
+        "scope-retry-limit",
+        Outcome::Warn,
+        &[],
+    )
+    .await;
+}
+
+// --- token use.
+
+#[tokio::test]
+async fn token_in_query_fails_token_not_in_query() {
+    assert_break(
+        "token-in-query",
+        FLOW,
+        "token-not-in-query",
+        Outcome::Fail,
+        &[],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn token_to_authorization_server_fails_token_only_to_resource_server() {
+    assert_break(
+        "token-to-authorization-server",
+        FLOW,
+        "token-only-to-resource-server",
+        Outcome::Fail,
+        &[],
+    )
+    .await;
+}
+
+// --- refresh.
+
+#[tokio::test]
+async fn reuse_refresh_token_fails_refresh_token_rotated() {
+    assert_break(
+        "reuse-refresh-token",
+        "auth/refresh-rotation",
+        "refresh-token-rotated",
+        Outcome::Fail,
+        &[],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn no_refresh_warns_refresh_on_expiry() {
+    assert_break(
+        "no-refresh",
+        "auth/refresh-rotation",
+        "refresh-on-expiry",
+        Outcome::Warn,
+        &[],
+    )
+    .await;
+}
+
+// --- client credentials.
+
+#[tokio::test]
+async fn jwt_wrong_audience_fails_client_credentials_jwt_verified() {
+    // The mock refuses an assertion whose aud names neither its issuer nor its token endpoint
+    // (401 invalid_client): no token.
+    assert_break(
+        "jwt-wrong-audience",
+        "auth/client-credentials-jwt",
+        "client-credentials-jwt-verified",
+        Outcome::Fail,
+        &[COMPLETED],
+    )
+    .await;
+}

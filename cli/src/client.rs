@@ -44,7 +44,8 @@ pub struct ClientArgs {
     /// The client under test; the MCP server URL is appended as its last argument.
     #[arg(long, value_name = "CMD")]
     command: String,
-    /// Which scenarios: all, auth (the official suite's), extended (mcp-authlab's own).
+    /// Which scenarios: all; auth, backcompat, extensions, draft (the official suite's suites of
+    /// the same names); extended (the scenarios only mcp-authlab has).
     #[arg(long, value_name = "NAME", default_value = "all",
           value_parser = PossibleValuesParser::new(SUITES), conflicts_with = "scenarios")]
     suite: String,

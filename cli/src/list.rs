@@ -18,7 +18,7 @@ pub struct ListArgs {
 struct ScenarioEntry {
     id: &'static str,
     official: bool,
-    suites: &'static [&'static str],
+    suites: Vec<&'static str>,
     versions: &'static [SpecVersion],
     variants: &'static [&'static str],
     tls: bool,

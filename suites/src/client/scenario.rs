@@ -32,6 +32,22 @@ pub struct Setup {
 #[error("preparing the scenario failed: {0}")]
 pub struct SetupError(pub String);
 
+/// The official suite's `backcompat` scenarios.
+const BACKCOMPAT_SUITE: &[&str] = &[
+    "auth/2025-03-26-oauth-metadata-backcompat",
+    "auth/2025-03-26-oauth-endpoint-fallback",
+];
+
+/// The official suite's `draft` scenarios (2026-07-28) that mcp-authlab has.
+const DRAFT_SUITE: &[&str] = &[
+    "auth/resource-mismatch",
+    "auth/offline-access-scope",
+    "auth/offline-access-not-supported",
+    "auth/iss-wrong-issuer",
+    "auth/iss-supported-missing",
+    "auth/metadata-issuer-mismatch",
+];
+
 /// Prepares a scenario's [`Setup`] (config changes, the client's context).
 pub type Prepare = fn(&mut Setup) -> Result<(), SetupError>;
 
@@ -64,14 +80,23 @@ impl Scenario {
         self.versions.contains(&version)
     }
 
-    /// The suite names this scenario belongs to: `all`, `auth` (the official suite's auth
-    /// scenarios) or `extended` (the ones only mcp-authlab has).
-    pub fn suites(&self) -> &'static [&'static str] {
-        if self.official {
-            &["all", "auth"]
+    /// The suite names this scenario belongs to: `all`; for official scenarios the official
+    /// suite's own name (`auth`, `backcompat`, `extensions`, `draft`, so an SDK's CI that runs
+    /// `--suite auth` runs the same scenarios here); `extended` for the ones only mcp-authlab has.
+    pub fn suites(&self) -> Vec<&'static str> {
+        let mut suites = vec!["all"];
+        if !self.official {
+            suites.push("extended");
+        } else if BACKCOMPAT_SUITE.contains(&self.id) {
+            suites.push("backcompat");
+        } else if self.id.starts_with("auth/client-credentials-") {
+            suites.push("extensions");
+        } else if DRAFT_SUITE.contains(&self.id) {
+            suites.push("draft");
         } else {
-            &["all", "extended"]
+            suites.push("auth");
         }
+        suites
     }
 
     /// Prepares the setup (default config, no context, then the scenario's `prepare`).

@@ -95,13 +95,20 @@ pub fn select_scenarios(suite: &str, ids: &[String]) -> Result<Vec<Scenario>, Se
 }
 
 /// The suite names [`select_scenarios`] knows.
-pub const SUITES: &[&str] = &["all", "auth", "extended"];
+pub const SUITES: &[&str] = &[
+    "all",
+    "auth",
+    "backcompat",
+    "extensions",
+    "draft",
+    "extended",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SelectError {
     #[error("unknown scenario `{0}` (see `mcp-authlab list`)")]
     UnknownScenario(String),
-    #[error("unknown suite `{0}` (known: all, auth, extended)")]
+    #[error("unknown suite `{0}` (known: all, auth, backcompat, extensions, draft, extended)")]
     UnknownSuite(String),
 }
 
@@ -425,10 +432,16 @@ mod tests {
             SelectError::UnknownScenario("auth/no-such".into())
         );
         let all = select_scenarios("all", &[]).unwrap();
-        let auth = select_scenarios("auth", &[]).unwrap();
         let extended = select_scenarios("extended", &[]).unwrap();
-        assert_eq!(all.len(), auth.len() + extended.len());
-        assert!(auth.iter().all(|s| s.official));
+        let official: usize = ["auth", "backcompat", "extensions", "draft"]
+            .iter()
+            .map(|suite| {
+                let selected = select_scenarios(suite, &[]).unwrap();
+                assert!(selected.iter().all(|s| s.official), "{suite}");
+                selected.len()
+            })
+            .sum();
+        assert_eq!(all.len(), official + extended.len());
     }
 
     #[test]

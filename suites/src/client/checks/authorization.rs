@@ -14,7 +14,11 @@ use mcp_authlab_mock_idp::redact::fingerprint;
 use crate::check::Finding;
 use crate::client::observation::{Endpoint, Observation, Request};
 
-const NO_AUTHORIZATION: &str = "the client never sent an authorization request";
+/// Not judged rather than violated: a flow that never reached the authorization endpoint fails
+/// `client-completed-flow` (or the scenario's own check), once, with the reason; repeating it in
+/// every PKCE, state and resource check would bury that reason.
+const NO_AUTHORIZATION: &str =
+    "the client never sent an authorization request, so there is nothing to judge";
 const NO_CODE_EXCHANGE: &str =
     "the client never exchanged an authorization code at the token endpoint";
 
@@ -72,7 +76,7 @@ fn no_code_exchange(obs: &Observation) -> Finding {
     if code_issued(obs) {
         Finding::violated(NO_CODE_EXCHANGE)
     } else if obs.authorization_requests().is_empty() {
-        Finding::violated(NO_AUTHORIZATION)
+        Finding::not_judged(NO_AUTHORIZATION)
     } else {
         Finding::not_judged(
             "no authorization response carried a code (the authorization request was refused), \
@@ -106,7 +110,7 @@ pub(crate) fn authorization_for<'a>(
 fn every_authorization_has(obs: &Observation, parameter: &str) -> Finding {
     let authorizations = obs.authorization_requests();
     if authorizations.is_empty() {
-        return Finding::violated(NO_AUTHORIZATION);
+        return Finding::not_judged(NO_AUTHORIZATION);
     }
     let missing: Vec<Request<'_>> = authorizations
         .iter()
@@ -136,7 +140,7 @@ pub fn pkce_code_challenge_sent(obs: &Observation) -> Finding {
 pub fn pkce_s256_method_used(obs: &Observation) -> Finding {
     let authorizations = obs.authorization_requests();
     if authorizations.is_empty() {
-        return Finding::violated(NO_AUTHORIZATION);
+        return Finding::not_judged(NO_AUTHORIZATION);
     }
     let other: Vec<String> = authorizations
         .iter()
@@ -745,7 +749,10 @@ mod tests {
             ..Flow::default()
         });
         assert!(pkce_code_challenge_sent(&bad).is_violated());
-        assert!(pkce_code_challenge_sent(&observation()).is_violated());
+        assert!(matches!(
+            pkce_code_challenge_sent(&observation()),
+            Finding::NotJudged(_)
+        ));
     }
 
     #[test]
@@ -801,7 +808,10 @@ mod tests {
                 check(&refused)
             );
         }
-        assert!(pkce_code_verifier_sent(&observation()).is_violated());
+        assert!(matches!(
+            pkce_code_verifier_sent(&observation()),
+            Finding::NotJudged(_)
+        ));
     }
 
     #[test]
@@ -1004,7 +1014,10 @@ mod tests {
         });
         assert!(resource_parameter_in_authorization(&none).is_violated());
         assert!(resource_parameter_in_token(&none).is_violated());
-        assert!(resource_parameter_in_token(&observation()).is_violated());
+        assert!(matches!(
+            resource_parameter_in_token(&observation()),
+            Finding::NotJudged(_)
+        ));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use base64::Engine;
 use mcp_authlab_mock_idp::redact::fingerprint;
 
 use crate::check::Finding;
-use crate::client::observation::{Endpoint, Observation, Request};
+use crate::client::observation::{ClientExit, Endpoint, Observation, Request};
 
 use super::authorization::{label, labels};
 use super::scope::response_challenge_param;
@@ -529,6 +529,35 @@ pub fn client_credentials_jwt_verified(obs: &Observation) -> Finding {
     }
 }
 
+/// `gives-up-on-unresponsive-token-endpoint` (C-TIMEOUT-1): the token endpoint accepts the
+/// connection and never answers; the client must time the request out and stop (any exit code)
+/// instead of hanging. Judged only once the client got a code (an authorization request answered
+/// with a redirect), the point where it goes to the token endpoint. (The hanging request itself
+/// never completes, so the trace does not show it.)
+pub fn gives_up_on_unresponsive_token_endpoint(obs: &Observation) -> Finding {
+    let got_code = obs
+        .authorization_requests()
+        .iter()
+        .any(|r| (300..400).contains(&r.status()));
+    if !got_code {
+        return Finding::violated(
+            "the client never got an authorization code, so it did not reach the token endpoint              that hangs",
+        );
+    }
+    match &obs.exit {
+        ClientExit::TimedOut(after) => Finding::violated(format!(
+            "the client was still waiting after {} s (killed by the harness): its token request              has no timeout",
+            after.as_secs()
+        )),
+        ClientExit::Code(code) => Finding::met(format!(
+            "the client gave up on the token endpoint and exited with code {code}"
+        )),
+        ClientExit::Signal(signal) => Finding::met(format!(
+            "the client stopped (signal {signal}) instead of waiting forever"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use mcp_authlab_mock_idp::trace::Role;
@@ -815,5 +844,24 @@ mod tests {
             serde_json::json!({"client_id": "x"})
         ))
         .is_violated());
+    }
+
+    #[test]
+    fn giving_up_on_a_hanging_token_endpoint() {
+        let mut obs = observation();
+        assert!(gives_up_on_unresponsive_token_endpoint(&obs).is_violated());
+        request(
+            Role::AuthorizationServer,
+            "GET",
+            "/authorize?response_type=code",
+        )
+        .status(302)
+        .push(&mut obs);
+        obs.exit = ClientExit::Code(1);
+        assert!(gives_up_on_unresponsive_token_endpoint(&obs).is_met());
+        obs.exit = ClientExit::TimedOut(std::time::Duration::from_secs(30));
+        let finding = gives_up_on_unresponsive_token_endpoint(&obs);
+        assert!(finding.is_violated(), "{finding:?}");
+        assert!(finding.message().contains("30 s"));
     }
 }

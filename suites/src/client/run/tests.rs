@@ -73,7 +73,11 @@ async fn a_client_that_does_nothing_fails_and_one_that_asks_passes() {
         idle.result.checks[0].message,
         "the client made no MCP request"
     );
-    assert_eq!(idle.result.spec_version, SpecVersion::V2026_07_28);
+    assert_eq!(
+        idle.result.spec_version,
+        SpecVersion::V2025_11_25,
+        "the default version where the scenario applies"
+    );
 
     let asking = run_scenario(&sh(POST_TO_MCP), &scenario("test/asking"), &quick()).await;
     assert_eq!(asking.verdict, Verdict::Pass, "{asking:?}");

@@ -9,6 +9,7 @@ use mcp_authlab_mock_idp::behaviour::MetadataLocation;
 use mcp_authlab_mock_idp::Behaviour;
 use mcp_authlab_reports::Level;
 
+use super::authorization::pkce_checks;
 use super::registration::{CLIENT_REGISTRATION_JSON, REDIRECT_URI_REGISTERED};
 use crate::check::{Check, ALL_VERSIONS, ONLY_2025_03_26, SINCE_2025_06_18, SINCE_2025_11_25};
 use crate::client::checks::discovery as d;
@@ -157,6 +158,12 @@ fn metadata_var3(b: &mut Behaviour) {
     b.challenge_resource_metadata = true;
 }
 
+/// The official suite runs its PKCE checks in every scenario where the client gets a code.
+fn with_pkce(mut checks: Vec<Check<Observation>>) -> Vec<Check<Observation>> {
+    checks.extend(pkce_checks());
+    checks
+}
+
 pub fn scenarios() -> Vec<Scenario> {
     vec![
         Scenario {
@@ -172,13 +179,13 @@ pub fn scenarios() -> Vec<Scenario> {
             tls: false,
             expectation: Expectation::Complete,
             timeout: None,
-            checks: vec![
+            checks: with_pkce(vec![
                 PRM_PRIORITY_ORDER,
                 AS_METADATA_PRIORITY_ORDER,
                 CLIENT_REGISTRATION_JSON,
                 REDIRECT_URI_REGISTERED,
                 CLIENT_COMPLETED,
-            ],
+            ]),
         },
         Scenario {
             id: "auth/metadata-var1",
@@ -192,11 +199,11 @@ pub fn scenarios() -> Vec<Scenario> {
             tls: false,
             expectation: Expectation::Complete,
             timeout: None,
-            checks: vec![
+            checks: with_pkce(vec![
                 PRM_PRIORITY_ORDER,
                 AS_METADATA_PRIORITY_ORDER,
                 CLIENT_COMPLETED,
-            ],
+            ]),
         },
         Scenario {
             id: "auth/metadata-var2",
@@ -211,13 +218,13 @@ pub fn scenarios() -> Vec<Scenario> {
             tls: false,
             expectation: Expectation::Complete,
             timeout: None,
-            checks: vec![
+            checks: with_pkce(vec![
                 PRM_PRIORITY_ORDER,
                 PRM_WELL_KNOWN_FALLBACK,
                 AS_METADATA_WRONG_PATH,
                 AS_METADATA_PRIORITY_ORDER,
                 CLIENT_COMPLETED,
-            ],
+            ]),
         },
         Scenario {
             id: "auth/metadata-var3",
@@ -232,12 +239,12 @@ pub fn scenarios() -> Vec<Scenario> {
             tls: false,
             expectation: Expectation::Complete,
             timeout: None,
-            checks: vec![
+            checks: with_pkce(vec![
                 PRM_FROM_RESOURCE_METADATA,
                 AS_METADATA_WRONG_PATH,
                 AS_METADATA_PRIORITY_ORDER,
                 CLIENT_COMPLETED,
-            ],
+            ]),
         },
         Scenario {
             id: "auth/2025-03-26-oauth-metadata-backcompat",
@@ -251,7 +258,7 @@ pub fn scenarios() -> Vec<Scenario> {
             tls: false,
             expectation: Expectation::Complete,
             timeout: None,
-            checks: vec![LEGACY_METADATA_AT_BASE_URL, CLIENT_COMPLETED],
+            checks: with_pkce(vec![LEGACY_METADATA_AT_BASE_URL, CLIENT_COMPLETED]),
         },
         Scenario {
             id: "auth/2025-03-26-oauth-endpoint-fallback",
@@ -309,11 +316,11 @@ pub fn scenarios() -> Vec<Scenario> {
             tls: false,
             expectation: Expectation::Complete,
             timeout: None,
-            checks: vec![
+            checks: with_pkce(vec![
                 AS_METADATA_PRIORITY_ORDER,
                 AS_METADATA_WRONG_PATH,
                 CLIENT_COMPLETED,
-            ],
+            ]),
         },
         Scenario {
             id: "auth/pkce-not-advertised",

@@ -38,4 +38,40 @@ mod tests {
             assert_eq!(checks.len(), scenario.checks.len(), "{}", scenario.id);
         }
     }
+
+    #[test]
+    fn the_official_auth_suite_has_its_fourteen_scenarios() {
+        let auth: Vec<&str> = super::all()
+            .iter()
+            .filter(|s| s.suites().contains(&"auth"))
+            .map(|s| s.id)
+            .collect();
+        for id in [
+            "auth/metadata-default",
+            "auth/metadata-var1",
+            "auth/metadata-var2",
+            "auth/metadata-var3",
+            "auth/basic-cimd",
+            "auth/scope-from-www-authenticate",
+            "auth/scope-from-scopes-supported",
+            "auth/scope-omitted-when-undefined",
+            "auth/scope-step-up",
+            "auth/scope-retry-limit",
+            "auth/token-endpoint-auth-basic",
+            "auth/token-endpoint-auth-post",
+            "auth/token-endpoint-auth-none",
+            "auth/pre-registration",
+        ] {
+            assert!(
+                auth.contains(&id),
+                "{id} missing from --suite auth: {auth:?}"
+            );
+        }
+        assert_eq!(auth.len(), 14, "{auth:?}");
+        let backcompat = super::all()
+            .iter()
+            .filter(|s| s.suites().contains(&"backcompat"))
+            .count();
+        assert_eq!(backcompat, 2);
+    }
 }

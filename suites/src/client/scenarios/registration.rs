@@ -7,6 +7,7 @@ use mcp_authlab_mock_idp::Behaviour;
 use mcp_authlab_reports::Level;
 use serde_json::json;
 
+use super::authorization::{pkce_checks, resource_checks};
 use crate::check::{Check, ALL_VERSIONS, SINCE_2025_06_18, SINCE_2025_11_25};
 use crate::client::checks::outcome::CLIENT_COMPLETED;
 use crate::client::checks::registration as r;
@@ -156,12 +157,18 @@ fn token_endpoint_auth(
         tls: false,
         expectation: Expectation::Complete,
         timeout: None,
-        checks: vec![
-            TOKEN_ENDPOINT_AUTH_METHOD,
-            CLIENT_REGISTRATION_JSON,
-            REDIRECT_URI_REGISTERED,
-            CLIENT_COMPLETED,
-        ],
+        // As in the official suite: the PKCE and RFC 8707 resource checks run here too.
+        checks: [
+            vec![
+                TOKEN_ENDPOINT_AUTH_METHOD,
+                CLIENT_REGISTRATION_JSON,
+                REDIRECT_URI_REGISTERED,
+                CLIENT_COMPLETED,
+            ],
+            pkce_checks(),
+            resource_checks(),
+        ]
+        .concat(),
     }
 }
 

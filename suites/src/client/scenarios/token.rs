@@ -82,6 +82,19 @@ const CC_JWT_VERIFIED: Check<Observation> = Check {
     run: t::client_credentials_jwt_verified,
 };
 
+const GIVES_UP_ON_HANGING_TOKEN_ENDPOINT: Check<Observation> = Check {
+    id: "gives-up-on-unresponsive-token-endpoint",
+    level: Level::Should,
+    requirement: "C-TIMEOUT-1",
+    section: "MCP 2025-11-25 Security Considerations (availability); RFC 9110 §9.2.2 (a client \
+              gives up on a request that does not complete)",
+    versions: ALL_VERSIONS,
+    run: t::gives_up_on_unresponsive_token_endpoint,
+};
+
+/// Time the client gets in `auth/hanging-token-endpoint`: enough for a request timeout of 20 s.
+pub const HANGING_TOKEN_ENDPOINT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 fn token_dies_in_mid_session(b: &mut Behaviour) {
     b.token_valid_for_requests = Some(REFRESH_ROTATION_TOKEN_USES);
 }
@@ -141,6 +154,20 @@ fn client_credentials_jwt(setup: &mut Setup) -> Result<(), SetupError> {
 
 pub fn scenarios() -> Vec<Scenario> {
     vec![
+        Scenario {
+            id: "auth/hanging-token-endpoint",
+            description: "The token endpoint accepts the connection and never answers: the client \
+                          must time its request out and stop, not hang",
+            official: false,
+            versions: ALL_VERSIONS,
+            variants: &["hanging-token-endpoint"],
+            tweak: None,
+            prepare: None,
+            tls: false,
+            expectation: Expectation::Refuse,
+            timeout: Some(HANGING_TOKEN_ENDPOINT_TIMEOUT),
+            checks: vec![GIVES_UP_ON_HANGING_TOKEN_ENDPOINT],
+        },
         Scenario {
             id: "auth/refresh-rotation",
             description: "Each access token is good for one MCP request, then 401 invalid_token: the \

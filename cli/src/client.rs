@@ -53,7 +53,8 @@ pub struct ClientArgs {
     #[arg(long = "scenario", value_name = "ID")]
     scenarios: Vec<String>,
     /// Judge against this MCP version (2025-03-26, 2025-06-18, 2025-11-25, 2026-07-28); scenarios
-    /// that are not part of it are skipped. Default: each scenario's latest version.
+    /// that are not part of it are skipped. Default: 2025-11-25 for every scenario that is
+    /// part of it, 2026-07-28 for the scenarios only 2026-07-28 requires, 2025-03-26 for back-compat.
     #[arg(long, value_name = "V", value_parser = parse_version)]
     spec_version: Option<SpecVersion>,
     /// Seconds a client gets per scenario.

@@ -45,7 +45,17 @@ pub mod exit {
     pub const HARNESS: u8 = 3;
 }
 
+/// Restores the default SIGPIPE action (Rust ignores it), so `mcp-authlab list | head` ends quietly
+/// like any Unix tool instead of panicking on a closed stdout.
+fn restore_sigpipe() {
+    use nix::sys::signal::{signal, SigHandler, Signal};
+    // SAFETY: called first thing in `main`, before any other thread exists; SIG_DFL installs no
+    // handler code.
+    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
+}
+
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     match cli.command {
         Command::Idp(args) => idp::run(args),

@@ -1,28 +1,42 @@
 #!/usr/bin/env node
-// Adapter: the official TypeScript MCP SDK as an OAuth client, driven headlessly.
+// Adapter: the official TypeScript MCP SDK (`@modelcontextprotocol/sdk`) as an OAuth client, driven the
+// way the official conformance client drives it (modelcontextprotocol/conformance,
+// examples/clients/typescript/everything-client.ts with helpers/withOAuthRetry.ts and
+// helpers/ConformanceOAuthProvider.ts). It is a port of that client to plain JavaScript, not an
+// improvement on it: whatever fails here fails for the SDK as the official harness uses it.
 //
 // Contract (the MCP conformance client contract):
 //   node client.mjs [...] <mcp-server-url>      the server URL is the LAST argument
-//   MCP_CONFORMANCE_SCENARIO   scenario name (optional, only echoed back)
-//   MCP_CONFORMANCE_CONTEXT    JSON (optional); `client_id` / `client_secret` select a pre-registered client
-// Output: exactly one JSON line on stdout, `{"ok":true,...}` (exit 0) or `{"ok":false,"error":"..."}`
-// (exit 1). Progress goes to stderr.
+//   MCP_CONFORMANCE_SCENARIO   scenario name; selects the handler (see `handlerFor`)
+//   MCP_CONFORMANCE_CONTEXT    JSON (optional): `client_id` + `client_secret` (pre-registration,
+//                              client-credentials-basic) or `client_id` + `private_key_pem` +
+//                              `signing_algorithm` (client-credentials-jwt)
+// Flow: connect (initialize, notifications/initialized), tools/list, tools/call `test-tool` with `{}`,
+// close. Output: exactly one JSON line on stdout, `{"ok":true,...}` (exit 0) or
+// `{"ok":false,"error":"..."}` (exit 1). Progress goes to stderr.
 //
-// Only the SDK's public API is used: `Client`, `StreamableHTTPClientTransport`, an `OAuthClientProvider`
-// and `UnauthorizedError`. The "user agent" is a `fetch` with `redirect: 'manual'`: the authorization
-// endpoint must redirect at once (the mock's automatic consent) to our redirect URI, from which the code
-// is read. Nothing listens on the redirect URI.
+// Where this differs from the official client (none of it changes what a single SDK call does):
+//   - unknown or unset scenario names use the authorization-code handler instead of exiting 1, so the
+//     adapter also runs mcp-authlab's own `auth/*` scenarios and a plain `mcp-authlab idp`;
+//   - a context with `client_id` + `client_secret` in a scenario other than the client-credentials ones
+//     takes the pre-registration handler (the official client only does so for `auth/pre-registration`);
+//   - the client-credentials handlers also call `test-tool` (the official ones stop after tools/list);
+//   - the retry middleware runs one `handle401` at a time (see `withOAuthRetryWithProvider`).
+// Like the official client it sets no timeouts of its own: the SDK's requests use plain `fetch`, and the
+// caller (the suite, or the tests) kills the process when it takes too long.
 
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { ClientCredentialsProvider, PrivateKeyJwtProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
+import { auth, extractWWWAuthenticateParams, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 
-const OVERALL_TIMEOUT_MS = 20_000;
-const REQUEST_TIMEOUT_MS = 10_000;
-const REDIRECT_URI = 'http://127.0.0.1:47913/callback';
+/** The official client's redirect URI (nothing listens there: the code is read from the Location header). */
+const REDIRECT_URI = 'http://localhost:3000/callback';
+/** The official client's client ID metadata document URL (SEP-991); nobody serves it. */
+const CIMD_CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json';
+const TEST_TOOL = 'test-tool';
 
 const SDK_VERSION = (() => {
     try {
@@ -52,96 +66,236 @@ function log(message) {
 
 process.on('unhandledRejection', fail);
 process.on('uncaughtException', fail);
-setTimeout(() => fail(new Error(`timed out after ${OVERALL_TIMEOUT_MS / 1000} s`)), OVERALL_TIMEOUT_MS);
 
-/** In-memory provider; `redirectToAuthorization` plays the browser and the callback server. */
-class HeadlessProvider {
-    constructor(context) {
-        this.preRegistered = context.client_id
-            ? { client_id: context.client_id, ...(context.client_secret ? { client_secret: context.client_secret } : {}) }
-            : undefined;
-        this.clientInfo = this.preRegistered;
-        this.savedTokens = undefined;
-        this.verifier = undefined;
-        this.sentState = undefined;
-        this.authorizationCode = undefined;
+/**
+ * The official `ConformanceOAuthProvider`: everything in memory, no `state()` (the SDK then sends no
+ * `state`), and `redirectToAuthorization` plays the browser: it fetches the authorization URL without
+ * following the redirect and keeps the `code` of the `Location` header.
+ */
+class ConformanceOAuthProvider {
+    constructor(redirectUrl, clientMetadata, clientMetadataUrl) {
+        this._redirectUrl = redirectUrl;
+        this._clientMetadata = clientMetadata;
+        this._clientMetadataUrl = clientMetadataUrl;
+        this._clientInformation = undefined;
+        this._tokens = undefined;
+        this._codeVerifier = undefined;
+        this._authCode = undefined;
     }
 
     get redirectUrl() {
-        return REDIRECT_URI;
+        return this._redirectUrl;
     }
 
     get clientMetadata() {
-        return {
-            client_name: 'mcp-authlab TypeScript SDK target',
-            redirect_uris: [REDIRECT_URI],
-            grant_types: ['authorization_code', 'refresh_token'],
-            response_types: ['code'],
-            token_endpoint_auth_method: this.preRegistered?.client_secret ? 'client_secret_basic' : 'none'
-        };
+        return this._clientMetadata;
     }
 
-    state() {
-        this.sentState = randomBytes(16).toString('base64url');
-        return this.sentState;
+    /** SEP-991: the SDK uses this as the client_id when the AS sets client_id_metadata_document_supported. */
+    get clientMetadataUrl() {
+        return this._clientMetadataUrl?.toString();
     }
 
     clientInformation() {
-        return this.clientInfo;
+        return this._clientInformation;
     }
 
-    saveClientInformation(info) {
-        log(`registered as client_id=${info.client_id}`);
-        this.clientInfo = info;
+    saveClientInformation(clientInformation) {
+        log(`client information saved: client_id=${clientInformation.client_id}`);
+        this._clientInformation = clientInformation;
     }
 
     tokens() {
-        return this.savedTokens;
+        return this._tokens;
     }
 
+    /** Stores exactly what the SDK hands over: a rotated refresh token replaces the old one. */
     saveTokens(tokens) {
-        log(`received tokens (token_type=${tokens.token_type}, scope=${tokens.scope ?? '-'})`);
-        this.savedTokens = tokens;
-    }
-
-    saveCodeVerifier(verifier) {
-        this.verifier = verifier;
-    }
-
-    codeVerifier() {
-        if (!this.verifier) throw new Error('no PKCE code verifier was saved');
-        return this.verifier;
+        log(
+            `tokens saved (token_type=${tokens.token_type}, scope=${tokens.scope ?? '-'}, ` +
+                `refresh_token ${tokens.refresh_token ? 'present' : 'absent'})`
+        );
+        this._tokens = tokens;
     }
 
     async redirectToAuthorization(authorizationUrl) {
         log(`authorization request: ${authorizationUrl.href}`);
-        const response = await fetch(authorizationUrl, {
-            redirect: 'manual',
-            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-        });
+        const response = await fetch(authorizationUrl.toString(), { redirect: 'manual' });
         const location = response.headers.get('location');
-        if (response.status < 300 || response.status > 399 || !location) {
-            const body = (await response.text()).slice(0, 300);
-            throw new Error(`authorization endpoint answered ${response.status} without a redirect: ${body}`);
+        if (!location) {
+            throw new Error(`No redirect location received, from '${authorizationUrl.toString()}' (HTTP ${response.status})`);
         }
-        const target = new URL(location, authorizationUrl);
-        const expected = new URL(REDIRECT_URI);
-        if (target.origin !== expected.origin || target.pathname !== expected.pathname) {
-            throw new Error(`authorization endpoint redirected to ${target.href}, not to our redirect_uri ${REDIRECT_URI}`);
-        }
-        const params = target.searchParams;
-        if (params.has('error')) {
-            const description = params.get('error_description');
-            throw new Error(`authorization error ${params.get('error')}${description ? `: ${description}` : ''}`);
-        }
-        if (this.sentState !== undefined && params.get('state') !== this.sentState) {
-            throw new Error(`state mismatch in the redirect: sent ${this.sentState}, got ${params.get('state')}`);
-        }
-        const code = params.get('code');
-        if (!code) throw new Error(`redirect without a code: ${target.href}`);
+        const code = new URL(location).searchParams.get('code');
+        if (!code) throw new Error('No auth code in redirect URL');
         log('authorization code received');
-        this.authorizationCode = code;
+        this._authCode = code;
     }
+
+    async getAuthCode() {
+        if (this._authCode) return this._authCode;
+        throw new Error('No authorization code');
+    }
+
+    saveCodeVerifier(codeVerifier) {
+        this._codeVerifier = codeVerifier;
+    }
+
+    codeVerifier() {
+        if (!this._codeVerifier) throw new Error('No code verifier saved');
+        return this._codeVerifier;
+    }
+
+    /** Called by the SDK's `auth()` after invalid_client / unauthorized_client ('all') or invalid_grant ('tokens'). */
+    invalidateCredentials(scope) {
+        log(`credentials invalidated (${scope})`);
+        this._tokens = undefined;
+        this._authCode = undefined;
+        if (scope === 'all') {
+            this._clientInformation = undefined;
+            this._codeVerifier = undefined;
+        }
+    }
+}
+
+/** The official `handle401`: run the SDK's `auth()`; after a redirect, run it again with the code. */
+async function handle401(response, provider, next, serverUrl) {
+    const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(response);
+    log(`HTTP ${response.status}: auth(scope=${scope ?? '-'})`);
+    let result = await auth(provider, { serverUrl, resourceMetadataUrl, scope, fetchFn: next });
+    if (result === 'REDIRECT') {
+        const authorizationCode = await provider.getAuthCode();
+        result = await auth(provider, { serverUrl, resourceMetadataUrl, scope, authorizationCode, fetchFn: next });
+        if (result !== 'AUTHORIZED') {
+            throw new UnauthorizedError(`Authentication failed with result: ${result}`);
+        }
+    }
+}
+
+/**
+ * The official `withOAuthRetryWithProvider` fetch middleware: bearer token from the provider; on a 401
+ * or 403, `handle401` once, then retry once; a second 401 or 403 throws.
+ *
+ * One deviation: `handle401` runs one at a time. The SDK's transport opens its SSE GET right after
+ * `notifications/initialized`, concurrently with the next POST, so both can be answered 401 at once; the
+ * official middleware then runs two `auth()` calls in parallel (two authorization requests whose PKCE
+ * verifiers overwrite each other, or two refreshes with the same refresh token), and the outcome
+ * depends on timing. Serialized, each `auth()` starts from what the previous one stored, which makes
+ * every scenario deterministic without changing what a single `auth()` call does.
+ */
+const withOAuthRetryWithProvider = (provider, baseUrl) => next => {
+    let authQueue = Promise.resolve();
+    const serialized = task => {
+        const run = authQueue.then(task, task);
+        authQueue = run.catch(() => {});
+        return run;
+    };
+    return async (input, init) => {
+        const makeRequest = async () => {
+            const headers = new Headers(init?.headers);
+            const tokens = await provider.tokens();
+            if (tokens) headers.set('Authorization', `Bearer ${tokens.access_token}`);
+            return await next(input, { ...init, headers });
+        };
+        let response = await makeRequest();
+        if (response.status === 401 || response.status === 403) {
+            const serverUrl = baseUrl || (typeof input === 'string' ? new URL(input).origin : input.origin);
+            await serialized(() => handle401(response, provider, next, serverUrl));
+            response = await makeRequest();
+        }
+        if (response.status === 401 || response.status === 403) {
+            const url = typeof input === 'string' ? input : input.toString();
+            throw new UnauthorizedError(`Authentication failed for ${url}`);
+        }
+        return response;
+    };
+};
+
+function newClient(name) {
+    return new Client({ name, version: '1.0.0' }, { capabilities: {} });
+}
+
+function toolOutput(result) {
+    if (result.structuredContent) return result.structuredContent;
+    const text = (result.content ?? []).find(c => c.type === 'text')?.text;
+    return text === undefined ? { content: result.content } : { text };
+}
+
+/** connect, tools/list, tools/call `test-tool` with `{}`, close. */
+async function session(client, transport, scenario) {
+    await client.connect(transport);
+    log('connected');
+    const { tools } = await client.listTools();
+    log(`tools: ${tools.map(t => t.name).join(', ')}`);
+    const result = await client.callTool({ name: TEST_TOOL, arguments: {} });
+    log(`${TEST_TOOL} called${result.isError ? ' (isError)' : ''}`);
+    await transport.close().catch(() => {});
+    return {
+        ok: true,
+        sdk: SDK_VERSION,
+        ...(scenario ? { scenario } : {}),
+        tools: tools.map(t => t.name),
+        test_tool: { is_error: result.isError === true, output: toolOutput(result) }
+    };
+}
+
+/** The official `runAuthClient`: DCR or CIMD, authorization code with PKCE, via the retry middleware. */
+async function runAuthClient(serverUrl, scenario) {
+    const provider = new ConformanceOAuthProvider(
+        REDIRECT_URI,
+        { client_name: 'test-auth-client', redirect_uris: [REDIRECT_URI] },
+        CIMD_CLIENT_METADATA_URL
+    );
+    const oauthFetch = withOAuthRetryWithProvider(provider, serverUrl)(fetch);
+    const transport = new StreamableHTTPClientTransport(serverUrl, { fetch: oauthFetch });
+    return session(newClient('test-auth-client'), transport, scenario);
+}
+
+/** The official `runPreRegistration`: the context's credentials are stored up front, so no DCR. */
+async function runPreRegistration(serverUrl, scenario, context) {
+    const provider = new ConformanceOAuthProvider(REDIRECT_URI, {
+        client_name: 'conformance-pre-registration',
+        redirect_uris: [REDIRECT_URI]
+    });
+    provider.saveClientInformation({
+        client_id: context.client_id,
+        client_secret: context.client_secret,
+        redirect_uris: [REDIRECT_URI]
+    });
+    const oauthFetch = withOAuthRetryWithProvider(provider, serverUrl)(fetch);
+    const transport = new StreamableHTTPClientTransport(serverUrl, { fetch: oauthFetch });
+    return session(newClient('conformance-pre-registration'), transport, scenario);
+}
+
+/** The official `runClientCredentialsJwt`: the SDK's `PrivateKeyJwtProvider` as the transport's authProvider. */
+async function runClientCredentialsJwt(serverUrl, scenario, context) {
+    requireContext(context, ['client_id', 'private_key_pem']);
+    const provider = new PrivateKeyJwtProvider({
+        clientId: context.client_id,
+        privateKey: context.private_key_pem,
+        algorithm: context.signing_algorithm || 'ES256'
+    });
+    const transport = new StreamableHTTPClientTransport(serverUrl, { authProvider: provider });
+    return session(newClient('conformance-client-credentials-jwt'), transport, scenario);
+}
+
+/** The official `runClientCredentialsBasic`: the SDK's `ClientCredentialsProvider`. */
+async function runClientCredentialsBasic(serverUrl, scenario, context) {
+    requireContext(context, ['client_id', 'client_secret']);
+    const provider = new ClientCredentialsProvider({ clientId: context.client_id, clientSecret: context.client_secret });
+    const transport = new StreamableHTTPClientTransport(serverUrl, { authProvider: provider });
+    return session(newClient('conformance-client-credentials-basic'), transport, scenario);
+}
+
+function requireContext(context, fields) {
+    const missing = fields.filter(f => typeof context[f] !== 'string' || !context[f]);
+    if (missing.length > 0) throw new Error(`MCP_CONFORMANCE_CONTEXT lacks ${missing.join(', ')}`);
+}
+
+function handlerFor(scenario, context) {
+    if (scenario === 'auth/client-credentials-jwt') return runClientCredentialsJwt;
+    if (scenario === 'auth/client-credentials-basic') return runClientCredentialsBasic;
+    if (scenario === 'auth/pre-registration' || (context.client_id && context.client_secret)) return runPreRegistration;
+    return runAuthClient;
 }
 
 function parseContext() {
@@ -152,65 +306,14 @@ function parseContext() {
     return context;
 }
 
-function newClient() {
-    return new Client({ name: 'mcp-authlab-typescript-target', version: '0.1.0' }, { capabilities: {} });
-}
-
-/** The SDK's usual pattern: connect, on UnauthorizedError finish the authorization, connect again. */
-async function connect(serverUrl, provider) {
-    const first = new StreamableHTTPClientTransport(serverUrl, { authProvider: provider });
-    const client = newClient();
-    try {
-        await client.connect(first);
-        return client;
-    } catch (error) {
-        if (!(error instanceof UnauthorizedError)) throw error;
-        if (!provider.authorizationCode) {
-            throw new Error(`the SDK gave up before the authorization redirect: ${error.message}`);
-        }
-    }
-    await first.finishAuth(provider.authorizationCode);
-    await first.close().catch(() => {});
-    const second = new StreamableHTTPClientTransport(serverUrl, { authProvider: provider });
-    const authorized = newClient();
-    await authorized.connect(second);
-    return authorized;
-}
-
-function toolOutput(result) {
-    if (result.structuredContent) return result.structuredContent;
-    const text = (result.content ?? []).find(c => c.type === 'text')?.text;
-    if (text === undefined) return { content: result.content };
-    try {
-        return JSON.parse(text);
-    } catch {
-        return { text };
-    }
-}
-
 async function main() {
     if (process.argv.length < 3) throw new Error('usage: node client.mjs <mcp-server-url>');
     const serverUrl = new URL(process.argv[process.argv.length - 1]);
-    const scenario = process.env.MCP_CONFORMANCE_SCENARIO;
-    const provider = new HeadlessProvider(parseContext());
-    log(`connecting to ${serverUrl.href}${scenario ? ` (scenario ${scenario})` : ''}`);
-
-    const client = await connect(serverUrl, provider);
-    log('connected');
-    const { tools } = await client.listTools();
-    const whoamiResult = await client.callTool({ name: 'whoami', arguments: {} });
-    if (whoamiResult.isError) throw new Error(`whoami returned an error: ${JSON.stringify(whoamiResult.content)}`);
-    await client.close().catch(() => {});
-    finish(
-        {
-            ok: true,
-            sdk: SDK_VERSION,
-            ...(scenario ? { scenario } : {}),
-            tools: tools.map(t => t.name),
-            whoami: toolOutput(whoamiResult)
-        },
-        0
-    );
+    const scenario = process.env.MCP_CONFORMANCE_SCENARIO || undefined;
+    const context = parseContext();
+    const handler = handlerFor(scenario, context);
+    log(`connecting to ${serverUrl.href} (scenario ${scenario ?? '-'}, handler ${handler.name})`);
+    finish(await handler(serverUrl, scenario, context), 0);
 }
 
 main().catch(fail);

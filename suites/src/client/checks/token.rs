@@ -541,12 +541,14 @@ pub fn gives_up_on_unresponsive_token_endpoint(obs: &Observation) -> Finding {
         .any(|r| (300..400).contains(&r.status()));
     if !got_code {
         return Finding::violated(
-            "the client never got an authorization code, so it did not reach the token endpoint              that hangs",
+            "the client never got an authorization code, so it did not reach the token endpoint \
+             that hangs",
         );
     }
     match &obs.exit {
         ClientExit::TimedOut(after) => Finding::violated(format!(
-            "the client was still waiting after {} s (killed by the harness): its token request              has no timeout",
+            "the client was still waiting after {} s (killed by the harness): its token request \
+             has no timeout",
             after.as_secs()
         )),
         ClientExit::Code(code) => Finding::met(format!(

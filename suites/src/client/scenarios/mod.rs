@@ -74,4 +74,20 @@ mod tests {
             .count();
         assert_eq!(backcompat, 2);
     }
+
+    #[test]
+    fn texts_have_no_broken_line_continuations() {
+        // A string continued on the next line without a trailing `\` keeps the indentation.
+        for scenario in super::all() {
+            assert!(!scenario.description.contains("   "), "{}", scenario.id);
+            for check in &scenario.checks {
+                assert!(
+                    !check.section.contains("   "),
+                    "{} {}",
+                    scenario.id,
+                    check.id
+                );
+            }
+        }
+    }
 }

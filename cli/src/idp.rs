@@ -249,6 +249,7 @@ mod tests {
             response_headers: Default::default(),
             response_body: None,
             raw: None,
+            raw_response: None,
         }
     }
 

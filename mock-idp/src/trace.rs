@@ -63,6 +63,39 @@ pub struct TraceEvent {
     /// (a PKCE verifier must be hashed, a token compared). Never serialized; `Debug` hides it.
     #[serde(skip)]
     pub raw: Option<Arc<RawRequest>>,
+    /// The response exactly as sent (headers and body, secrets included): in memory only, so the
+    /// harness can recognise every secret the mock issued (codes, tokens, client secrets) and
+    /// redact them wherever a client prints them. Never serialized; `Debug` hides it.
+    #[serde(skip)]
+    pub raw_response: Option<Arc<RawResponse>>,
+}
+
+/// A response as the mock sent it, before redaction. See [`TraceEvent::raw_response`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawResponse {
+    /// Every response header (lower-case names; non-UTF-8 values lossy).
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RawResponse(‹secrets hidden›)")
+    }
+}
+
+impl RawResponse {
+    /// The first value of a header (name compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
 }
 
 /// A request as the mock received it, before redaction. See [`TraceEvent::raw`].
@@ -339,6 +372,19 @@ pub async fn record(
         response_headers: kept_headers(&response_parts.headers, KEPT_RESPONSE_HEADERS),
         response_body: body_text(&bytes, &response_parts.headers),
         raw: Some(Arc::new(raw)),
+        raw_response: Some(Arc::new(RawResponse {
+            headers: response_parts
+                .headers
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_string(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: bytes.to_vec(),
+        })),
     };
     state.trace.record(event);
     Response::from_parts(response_parts, Body::from(bytes))

@@ -56,7 +56,9 @@ except ImportError:  # pragma: no cover - depends on the installed SDK
 REDIRECT_URI = "http://localhost:3000/callback"
 CLIENT_METADATA_URL = "https://conformance-test.local/client-metadata.json"
 TOOL = "test-tool"
-OVERALL_TIMEOUT_S = 22.0  # the runners give 30 s, and importing the SDK takes 1-3 s
+# The per-request timeout of the httpx2 client handed to the SDK (the SDK's API for it). There is no
+# overall limit on purpose: the runner kills the process group at its scenario timeout, so a hang is
+# the SDK's own (e.g. `auth/hanging-token-endpoint`), never hidden by an adapter deadline.
 REQUEST_TIMEOUT_S = 10.0
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
@@ -266,12 +268,11 @@ def main() -> int:
             raise ValueError("usage: client.py <mcp-server-url>")
         server_url = sys.argv[-1]
         log.info("mcp %s: connecting to %s (scenario %s)", SDK_VERSION, server_url, scenario or "-")
-        outcome = asyncio.run(asyncio.wait_for(run(server_url, scenario), OVERALL_TIMEOUT_S))
+        outcome = asyncio.run(run(server_url, scenario))
     except BaseException as error:  # noqa: BLE001 - every failure is reported the same way
         traceback.print_exc(file=sys.stderr)
         cause = innermost(error)
-        message = f"timed out after {OVERALL_TIMEOUT_S:.0f} s" if isinstance(error, TimeoutError) else str(cause)
-        summary = f"{type(cause).__name__}: {message}"
+        summary = f"{type(cause).__name__}: {str(cause) or repr(cause)}"
         # Last on stderr too, so a runner that shows the tail of the output shows the cause.
         log.error("failed: %s", summary)
         print(json.dumps({"ok": False, **base, "error": summary}), flush=True)

@@ -396,6 +396,7 @@ pub(crate) mod test_support {
                     headers: self.headers,
                     body: self.body,
                 })),
+                raw_response: None,
             });
         }
     }

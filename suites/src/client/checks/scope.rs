@@ -281,8 +281,10 @@ pub fn scope_step_up_escalation(obs: &Observation) -> Finding {
 }
 
 /// `scope-retry-limit` (C-SCOPE-2, C-SCOPE-07): against a server whose 403 `insufficient_scope`
-/// never goes away, the client re-authorizes at least once and at most
-/// [`MAX_STEP_UP_ATTEMPTS`] times after the first 403, then stops.
+/// never goes away, the client re-authorizes at most [`MAX_STEP_UP_ATTEMPTS`] times after the
+/// first 403, then stops. Judged once the client got that 403 (the point where it could loop); a
+/// client that stops without any retry does not loop (whether it should have stepped up once is
+/// `scope-step-up-escalation`'s question, as in the official suite, which counts attempts only).
 pub fn scope_retry_limit(obs: &Observation) -> Finding {
     let Some((forbidden, _)) = first_insufficient_scope(obs) else {
         return Finding::violated(NO_STEP_UP);
@@ -293,9 +295,9 @@ pub fn scope_retry_limit(obs: &Observation) -> Finding {
         .filter(|a| a.event.seq > forbidden.event.seq)
         .count();
     match attempts {
-        0 => Finding::violated(format!(
-            "the client never re-authorized after the 403 insufficient_scope of {}, so it did not \
-             reach the point where it had to limit its attempts",
+        0 => Finding::met(format!(
+            "the client stopped after the 403 insufficient_scope of {} without re-authorizing: no \
+             loop (it made no step-up attempt at all)",
             label(&forbidden)
         )),
         n if n <= MAX_STEP_UP_ATTEMPTS => Finding::met(format!(
@@ -601,7 +603,8 @@ mod tests {
             }
             obs
         };
-        assert!(scope_retry_limit(&with_attempts(0)).is_violated());
+        // Stopping at the first 403 is no loop; never getting a 403 is not reaching the point.
+        assert!(scope_retry_limit(&with_attempts(0)).is_met());
         assert!(scope_retry_limit(&with_attempts(1)).is_met());
         assert!(scope_retry_limit(&with_attempts(3)).is_met());
         let looping = scope_retry_limit(&with_attempts(4));

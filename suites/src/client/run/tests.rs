@@ -275,6 +275,7 @@ fn exchanges_show_only_redacted_fields() {
             headers: vec![("authorization".into(), "Basic RAWBASIC".into())],
             body: b"grant_type=authorization_code&code=RAWCODE".to_vec(),
         })),
+        raw_response: None,
     };
     let exchange = exchange(&obs, &event);
     assert_eq!(exchange.to, "authorization_server");

@@ -1,6 +1,7 @@
 //! `mcp-authlab browse URL` (hidden): the headless user agent the client suite gives clients as
 //! `BROWSER`. Opens the URL, follows its redirects on loopback hosts only, and exits 0 once the
-//! redirect target (the client's redirect URI) has answered.
+//! redirect target (the client's redirect URI) has answered. With `MCP_AUTHLAB_BROWSER_LOG` set
+//! (the client suite sets it), each redirect target reached is recorded in that file.
 
 use std::process::ExitCode;
 
@@ -24,7 +25,10 @@ pub fn run(args: BrowseArgs) -> ExitCode {
             return ExitCode::from(crate::exit::HARNESS);
         }
     };
-    match runtime.block_on(browser::browse(&args.url)) {
+    let log = std::env::var_os(browser::DELIVERY_LOG_ENV)
+        .filter(|path| !path.is_empty())
+        .map(std::path::PathBuf::from);
+    match runtime.block_on(browser::browse_logged(&args.url, log.as_deref())) {
         Ok(outcome) if outcome.reached_redirect_target() => ExitCode::SUCCESS,
         Ok(outcome) => {
             eprintln!(
@@ -33,6 +37,10 @@ pub fn run(args: BrowseArgs) -> ExitCode {
                 outcome.visited[0], outcome.status
             );
             ExitCode::from(crate::exit::FAILURES)
+        }
+        Err(e @ browser::BrowseError::DeliveryLog { .. }) => {
+            eprintln!("mcp-authlab browse: {e}");
+            ExitCode::from(crate::exit::HARNESS)
         }
         Err(e) => {
             eprintln!("mcp-authlab browse: {e}");

@@ -13,7 +13,7 @@ use clap::Args;
 use libtest_mimic::{Arguments, ColorSetting};
 use mcp_authlab_reports::SpecVersion;
 use mcp_authlab_suites::client::command::ClientCommand;
-use mcp_authlab_suites::client::run::{ClientTarget, RunOptions};
+use mcp_authlab_suites::client::run::{self, ClientTarget, RunOptions};
 use mcp_authlab_suites::client::scenarios;
 use mcp_authlab_suites::client::trials::{select_scenarios, Runner, SUITES};
 use mcp_authlab_suites::expected_failures::ExpectedFailures;
@@ -30,13 +30,20 @@ The command is split like a shell would (quotes work) but not run by a shell: us
 
 A scenario fails when a MUST check fails or a SHOULD/MAY check warns (as in the official suite).
 
+Timeouts: a client gets --timeout seconds per scenario (default 30). A few scenarios have a
+timeout of their own, the longest a correct client needs there (15 s to give up on metadata it
+cannot find, 30 s to time out a token request that never ends): they keep it unless --timeout is
+given and longer. A client that is still running at the timeout is killed; the scenario is then
+judged by its checks (fail or warn), or is an error when no check found anything wrong.
+
 Exit status:
   0  nothing failed beyond the expected failures, and no expected-failures entry is stale
   1  conformance failures: a check failed or warned (not expected), the client timed out or
      could not be started, or an expected-failures entry is stale (it passes now: remove it)
   2  usage error: bad flag, unknown scenario, suite or spec version, bad expected-failures file,
      unknown --report format, client program not found
-  3  the harness itself failed (a mock deployment could not start, a check crashed)";
+  3  the harness itself failed (a mock deployment could not start, a check or the runner
+     crashed, a report could not be written), whatever else failed";
 
 #[derive(Args, Debug)]
 #[command(after_help = AFTER_HELP)]
@@ -57,10 +64,11 @@ pub struct ClientArgs {
     /// part of it, 2026-07-28 for the scenarios only 2026-07-28 requires, 2025-03-26 for back-compat.
     #[arg(long, value_name = "V", value_parser = parse_version)]
     spec_version: Option<SpecVersion>,
-    /// Seconds a client gets per scenario.
-    #[arg(long, value_name = "SECS", default_value_t = 30,
+    /// Seconds a client gets per scenario [default: 30]; a scenario's own longer timeout is kept
+    /// (see below).
+    #[arg(long, value_name = "SECS",
           value_parser = clap::value_parser!(u64).range(1..=3600))]
-    timeout: u64,
+    timeout: Option<u64>,
     /// Scenarios run in parallel (default: the number of cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
     jobs: Option<u64>,
@@ -177,7 +185,10 @@ fn prepare(args: ClientArgs) -> Result<Prepared, (u8, String)> {
     };
     let options = RunOptions {
         spec_version: args.spec_version,
-        timeout: Duration::from_secs(args.timeout),
+        timeout: args
+            .timeout
+            .map_or(run::DEFAULT_TIMEOUT, Duration::from_secs),
+        timeout_given: args.timeout.is_some(),
         expected_failures: expected.client,
         ..RunOptions::default()
     };
@@ -253,9 +264,10 @@ pub fn run(args: ClientArgs) -> ExitCode {
         println!();
         print!("{baseline}");
     }
-    if runner.harness_failed() || (conclusion.has_failed() && baseline.passed()) {
-        // A harness failure, or a trial that failed without a result (a crash in the harness).
-        eprintln!("error: the harness failed (see the scenarios in `error` above)");
+    if runner.harness_failed() || runner.lost_runs(&conclusion) {
+        // A scenario in `error` because of the harness, or a trial that crashed without a result:
+        // whatever else failed, the run cannot be trusted.
+        eprintln!("error: the harness failed (see the scenarios in `error` or panicked above)");
         code = exit::HARNESS;
     } else if code == exit::OK && !baseline.passed() {
         code = exit::FAILURES;

@@ -243,6 +243,7 @@ mod tests {
             method: "POST".into(),
             path: "/mcp".into(),
             status: 401,
+            completed: true,
             duration_ms: 1,
             request_headers: Default::default(),
             request_body: None,

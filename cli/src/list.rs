@@ -24,6 +24,9 @@ struct ScenarioEntry {
     tls: bool,
     /// `complete` or `refuse`: what a correct client does.
     expectation: &'static str,
+    /// The scenario's own timeout (the longest a correct client needs there), if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timeout_secs: Option<u64>,
     description: &'static str,
     checks: Vec<CheckEntry>,
 }
@@ -49,6 +52,7 @@ fn entry(scenario: &Scenario) -> ScenarioEntry {
             Expectation::Complete => "complete",
             Expectation::Refuse => "refuse",
         },
+        timeout_secs: scenario.timeout.map(|t| t.as_secs()),
         description: scenario.description,
         checks: scenario
             .checks
@@ -100,6 +104,9 @@ pub fn run(args: ListArgs) -> ExitCode {
         }
         if s.tls {
             tags.push("https".into());
+        }
+        if let Some(secs) = s.timeout_secs {
+            tags.push(format!("timeout {secs} s"));
         }
         println!("{}  [{}]", s.id, tags.join("; "));
         println!("    {}", s.description);

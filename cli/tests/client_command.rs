@@ -90,6 +90,14 @@ fn list_shows_the_catalogue_with_its_checks() {
         .unwrap();
     assert_eq!(check["level"], "MUST");
     assert_eq!(check["requirement"], "C-TOK-1");
+    assert!(default.get("timeout_secs").is_none(), "{default}");
+    let split = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "auth/split-domain-metadata")
+        .unwrap();
+    assert_eq!(split["timeout_secs"], 15);
 }
 
 #[test]
@@ -398,4 +406,75 @@ fn the_headless_browser_refuses_other_hosts() {
     // Hidden from the help, but there.
     let help = authlab(&["--help"]);
     assert!(!String::from_utf8_lossy(&help.stdout).contains("browse"));
+}
+
+#[test]
+fn the_help_explains_timeouts_and_exit_statuses() {
+    let help = authlab(&["client", "--help"]);
+    let stdout = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        stdout.contains("they keep it unless --timeout is\ngiven and longer"),
+        "{}",
+        text(&help)
+    );
+    assert!(stdout.contains("[default: 30]"), "{}", text(&help));
+    assert!(stdout.contains("whatever else failed"), "{}", text(&help));
+}
+
+/// Registers with a redirect URI on the MCP origin (which answers, with an error status), opens
+/// the authorization URL with `$BROWSER`, and prints the browser's delivery log.
+fn browsing_client(dir: &Path) -> String {
+    script(
+        dir,
+        "browsing.sh",
+        r#"url="$1"
+origin=$(echo "$url" | sed -E 's#^(https?://[^/]+).*#\1#')
+field() { sed -E "s/.*\"$1\":\"?([^\",]*).*/\1/"; }
+as=$(curl -s "$origin/.well-known/oauth-protected-resource/mcp" | sed -E 's/.*"authorization_servers":\["([^"]*)".*/\1/')
+meta=$(curl -s "$as/.well-known/oauth-authorization-server")
+dcr=$(curl -s -X POST -H 'content-type: application/json' -d "{\"redirect_uris\":[\"$origin/cb\"],\"token_endpoint_auth_method\":\"none\"}" "$(echo "$meta" | field registration_endpoint)")
+redirect=$(printf '%s/cb' "$origin" | sed -e 's#:#%3A#g' -e 's#/#%2F#g')
+$BROWSER "$(echo "$meta" | field authorization_endpoint)?response_type=code&client_id=$(echo "$dcr" | field client_id)&redirect_uri=$redirect&state=s1&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSWe7-cM&code_challenge_method=S256"
+echo "browse exit $?"
+sed 's/^/delivery: /' "$MCP_AUTHLAB_BROWSER_LOG"
+exit 0"#,
+    )
+    .display()
+    .to_string()
+}
+
+#[test]
+fn the_default_browser_records_the_callback_it_delivered() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let output = authlab(&[
+        "client",
+        "--command",
+        &browsing_client(dir.path()),
+        "--scenario",
+        SCENARIO,
+        "--report",
+        &format!("json={}", report.display()),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let lines: Vec<&str> = report["scenarios"][0]["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(lines.contains(&"browse exit 0"), "{lines:#?}");
+    let deliveries: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("delivery: "))
+        .collect();
+    assert_eq!(deliveries.len(), 1, "{lines:#?}");
+    let (status, url) = deliveries[0].split_once(' ').unwrap();
+    assert!(status.parse::<u16>().is_ok(), "{lines:#?}");
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.contains("/cb?code=‹redacted:"),
+        "{lines:#?}"
+    );
+    assert!(url.contains("&state=s1"), "{lines:#?}");
 }

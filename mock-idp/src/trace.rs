@@ -51,7 +51,13 @@ pub struct TraceEvent {
     pub method: String,
     /// Path and query as received, secrets redacted.
     pub path: String,
+    /// The response status; `0` when no response was sent (see [`TraceEvent::completed`]).
     pub status: u16,
+    /// Whether the mock answered. `false` for a request a timing hook holds forever (the
+    /// `hanging-token-endpoint` variant): it is recorded when it arrives, with its request and no
+    /// response, so the harness sees that it was made. Serialized only when `false`.
+    #[serde(default = "answered", skip_serializing_if = "is_answered")]
+    pub completed: bool,
     pub duration_ms: u64,
     pub request_headers: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,6 +74,14 @@ pub struct TraceEvent {
     /// redact them wherever a client prints them. Never serialized; `Debug` hides it.
     #[serde(skip)]
     pub raw_response: Option<Arc<RawResponse>>,
+}
+
+fn answered() -> bool {
+    true
+}
+
+fn is_answered(completed: &bool) -> bool {
+    *completed
 }
 
 /// A response as the mock sent it, before redaction. See [`TraceEvent::raw_response`].
@@ -161,16 +175,20 @@ impl RawRequest {
 }
 
 impl TraceEvent {
-    /// One readable line: `#3 MCP POST /mcp -> 401 (2 ms)`.
+    /// One readable line: `#3 MCP POST /mcp -> 401 (2 ms)`, or `#4 AS   POST /token -> (no
+    /// response)` for a request the mock never answered.
     pub fn summary(&self) -> String {
+        let outcome = if self.completed {
+            format!("{} ({} ms)", self.status, self.duration_ms)
+        } else {
+            "(no response)".to_string()
+        };
         let mut line = format!(
-            "#{} {:<4} {} {} -> {} ({} ms)",
+            "#{} {:<4} {} {} -> {outcome}",
             self.seq,
             self.role.label(),
             self.method,
             self.path,
-            self.status,
-            self.duration_ms
         );
         if let Some(auth) = self.request_headers.get("authorization") {
             line.push_str(&format!(" [authorization: {auth}]"));
@@ -297,7 +315,9 @@ pub fn classify(state: &IdpState, role: Role, path: &str) -> Endpoint {
     }
 }
 
-/// Middleware: applies the timing hooks, enforces the body limit, and records the exchange.
+/// Middleware: enforces the body limit, applies the timing hooks, and records the exchange. A
+/// request that a hook holds forever is recorded when it arrives (with its body, read first), as
+/// an event with `completed: false`.
 pub async fn record(
     State((state, role)): State<(IdpState, Role)>,
     request: Request,
@@ -314,12 +334,6 @@ pub async fn record(
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| request.uri().path().to_string());
     let endpoint = classify(&state, role, request.uri().path());
-    if let Some(delay) = state.behaviour.delay_for(endpoint) {
-        match delay.after {
-            Some(after) => tokio::time::sleep(after).await,
-            None => std::future::pending::<()>().await,
-        }
-    }
 
     let (parts, body) = request.into_parts();
     let method = parts.method.to_string();
@@ -338,21 +352,50 @@ pub async fn record(
             .collect(),
         body: Vec::new(),
     };
-    let (response, request_body) = match to_bytes(body, MAX_BODY_BYTES).await {
+    let body = to_bytes(body, MAX_BODY_BYTES).await;
+    let request_body = match &body {
         Ok(bytes) => {
-            let request_body = body_text(&bytes, &parts.headers);
             raw.body = bytes.to_vec();
-            let request = Request::from_parts(parts, Body::from(bytes));
-            (next.run(request).await, request_body)
+            body_text(bytes, &parts.headers)
         }
-        Err(_) => (
-            OAuthError::invalid_request(format!(
-                "request body is larger than {MAX_BODY_BYTES} bytes or could not be read"
-            ))
-            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
-            .into_response(),
-            None,
-        ),
+        Err(_) => None,
+    };
+
+    match state.behaviour.delay_for(endpoint).map(|d| d.after) {
+        Some(Some(after)) => tokio::time::sleep(after).await,
+        Some(None) => {
+            state.trace.record(TraceEvent {
+                seq: 0,
+                timestamp_ms,
+                role,
+                method,
+                path: redact::url(&path_and_query),
+                status: 0,
+                completed: false,
+                duration_ms: 0,
+                request_headers,
+                request_body,
+                response_headers: BTreeMap::new(),
+                response_body: None,
+                raw: Some(Arc::new(raw)),
+                raw_response: None,
+            });
+            // Never answers; the future is dropped when the client gives up or the mock stops.
+            return std::future::pending::<Response>().await;
+        }
+        None => {}
+    }
+
+    let response = match body {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(_) => OAuthError::invalid_request(format!(
+            "request body is larger than {MAX_BODY_BYTES} bytes or could not be read"
+        ))
+        .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+        .into_response(),
     };
 
     let (response_parts, response_body) = response.into_parts();
@@ -366,6 +409,7 @@ pub async fn record(
         method,
         path: redact::url(&path_and_query),
         status: response_parts.status.as_u16(),
+        completed: true,
         duration_ms: started.elapsed().as_millis() as u64,
         request_headers,
         request_body,
@@ -475,6 +519,72 @@ mod tests {
             classify(&IdpState::for_tests(&[]), Role::McpServer, path),
             Endpoint::Other
         );
+    }
+
+    #[tokio::test]
+    async fn a_hanging_request_is_recorded_when_it_arrives() {
+        let state = IdpState::for_tests(&["hanging-token-endpoint"]);
+        let app = crate::deployment::origin_app(&state, Role::AuthorizationServer);
+        let request = Request::post("/token")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::AUTHORIZATION, "Basic Y2xpZW50OlMzQ1IzVA==")
+            .body(Body::from("grant_type=authorization_code&code=C0DE"))
+            .unwrap();
+        let answered =
+            tokio::time::timeout(std::time::Duration::from_millis(200), app.oneshot(request)).await;
+        assert!(answered.is_err(), "the hanging token endpoint answered");
+        let events = state.trace.events();
+        assert_eq!(events.len(), 1);
+        let event = &events[0];
+        assert!(!event.completed);
+        assert_eq!(event.status, 0);
+        assert_eq!(event.method, "POST");
+        assert_eq!(event.path, "/token");
+        assert!(event.raw_response.is_none() && event.response_body.is_none());
+        let raw = event.raw.as_ref().unwrap();
+        assert!(raw
+            .form_pairs()
+            .contains(&("grant_type".into(), "authorization_code".into())));
+        // Redacted like any other event.
+        let body = event.request_body.as_deref().unwrap();
+        assert!(
+            body.contains("code=‹redacted:") && !body.contains("C0DE"),
+            "{body}"
+        );
+        let summary = event.summary();
+        assert!(
+            summary.contains("POST /token -> (no response)"),
+            "{summary}"
+        );
+        assert!(
+            !summary.contains("ms)") && !summary.contains("S3CR3T"),
+            "{summary}"
+        );
+        let json = serde_json::to_value(event).unwrap();
+        assert_eq!(json["completed"], false);
+        // Other endpoints still answer, and their events say nothing about completion.
+        let app = crate::deployment::origin_app(&state, Role::AuthorizationServer);
+        let response = app
+            .oneshot(Request::get("/jwks").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let events = state.trace.events();
+        assert!(events[1].completed);
+        assert!(
+            events[1].summary().contains("-> 200 ("),
+            "{}",
+            events[1].summary()
+        );
+        let json = serde_json::to_value(&events[1]).unwrap();
+        assert!(json.get("completed").is_none(), "{json}");
+        // An event written before the field existed reads as answered.
+        let mut old = json.clone();
+        old.as_object_mut().unwrap().remove("completed");
+        assert!(serde_json::from_value::<TraceEvent>(old).unwrap().completed);
+        let incomplete: TraceEvent =
+            serde_json::from_value(serde_json::to_value(event).unwrap()).unwrap();
+        assert!(!incomplete.completed);
     }
 
     #[tokio::test]

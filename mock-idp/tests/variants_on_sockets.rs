@@ -129,6 +129,23 @@ async fn hanging_token_endpoint_times_out_while_the_rest_answers() {
         "{:?}",
         started.elapsed()
     );
+    // The request that never got an answer is in the trace, recorded when it arrived.
+    let events = deployment.state().trace.events();
+    let pending: Vec<_> = events.iter().filter(|e| !e.completed).collect();
+    assert_eq!(pending.len(), 1, "{events:?}");
+    assert_eq!(pending[0].role, Role::AuthorizationServer);
+    assert_eq!(pending[0].method, "POST");
+    assert_eq!(
+        Url::parse(&ready.token_endpoint).unwrap().path(),
+        pending[0].raw.as_ref().unwrap().path()
+    );
+    assert!(pending[0]
+        .raw
+        .as_ref()
+        .unwrap()
+        .form_pairs()
+        .contains(&("grant_type".into(), "client_credentials".into())));
+    assert!(pending[0].summary().ends_with("-> (no response)"));
 
     let http = http();
     let authorize = status(&http, &ready.authorization_endpoint).await;
@@ -139,6 +156,13 @@ async fn hanging_token_endpoint_times_out_while_the_rest_answers() {
     let doc = get_json(&http, &ready.authorization_server_metadata_url).await;
     assert_eq!(doc["token_endpoint"], ready.token_endpoint.as_str());
     assert_eq!(status(&http, &ready.jwks_uri).await, 200);
+    // Everything else was answered.
+    let events = deployment.state().trace.events();
+    assert_eq!(events.iter().filter(|e| !e.completed).count(), 1);
+    assert!(events
+        .iter()
+        .filter(|e| e.completed)
+        .all(|e| e.status >= 200));
     deployment.shutdown().await;
 }
 

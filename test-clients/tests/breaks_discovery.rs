@@ -236,13 +236,14 @@ async fn as_metadata_root_only_fails_the_wrong_path_trap() {
 
 #[tokio::test]
 async fn no_oidc_discovery_cannot_complete_var1() {
-    // Tried RFC 8414 only (the first candidate, in order), found nothing.
+    // Tried RFC 8414 only (the first candidate, in order), found nothing and gave up before the
+    // OIDC candidate: the order check fails too (it stopped with candidates left untried).
     assert_break(
         "no-oidc-discovery",
         "auth/metadata-var1",
         COMPLETED,
         Outcome::Fail,
-        &[],
+        &["as-metadata-priority-order"],
     )
     .await;
 }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use mcp_authlab_mock_idp::redact::fingerprint;
 use mcp_authlab_mock_idp::trace::{RawRequest, Role, TraceEvent};
 use mcp_authlab_mock_idp::urls::Urls;
 use mcp_authlab_mock_idp::ReadyInfo;
@@ -37,6 +38,12 @@ pub struct Observation {
     pub exit: ClientExit,
     /// The `MCP_CONFORMANCE_CONTEXT` given to the client, if any.
     pub context: Option<serde_json::Value>,
+    /// What the harness's headless browser (`mcp-authlab browse` as `BROWSER`) delivered: one line
+    /// per redirect target it reached, in order, as `<status> <url>` (the target answered with
+    /// this HTTP status) or `unanswered <url>` (connected and sent, no answer); the URL with its
+    /// secrets fingerprinted (`code=‹redacted:…›`). Empty when the client never used that browser
+    /// (its own, or none). Parse a line with `client::browser::Delivery::parse`.
+    pub browser_deliveries: Vec<String>,
 }
 
 /// Which endpoint of the deployment a request went to.
@@ -76,8 +83,27 @@ impl<'a> Request<'a> {
     pub fn path(&self) -> &'a str {
         self.raw.path()
     }
+    /// The response status; `0` when the mock never answered (see [`Request::answered`]), so an
+    /// unanswered request falls in no status class.
     pub fn status(&self) -> u16 {
-        self.event.status
+        if self.answered() {
+            self.event.status
+        } else {
+            0
+        }
+    }
+    /// Whether the mock answered the request. A request a timing hook holds forever (the token
+    /// endpoint of `hanging-token-endpoint`) is traced when it arrives, without a response.
+    pub fn answered(&self) -> bool {
+        self.event.completed
+    }
+    /// The status as messages show it: `401`, or `(no response)`.
+    pub fn status_label(&self) -> String {
+        if self.answered() {
+            self.status().to_string()
+        } else {
+            "(no response)".to_string()
+        }
     }
     pub fn header(&self, name: &str) -> Option<&'a str> {
         self.raw.header(name)
@@ -107,7 +133,8 @@ impl<'a> Request<'a> {
         let (scheme, token) = value.split_once(' ')?;
         scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
     }
-    /// The redacted one-line summary, for messages (`#3 MCP POST /mcp -> 401`).
+    /// The redacted one-line summary, for messages (`#3 MCP POST /mcp -> 401`, `… -> (no
+    /// response)`).
     pub fn summary(&self) -> String {
         format!(
             "#{} {} {} {} -> {}",
@@ -115,7 +142,7 @@ impl<'a> Request<'a> {
             self.event.role.label(),
             self.event.method,
             self.event.path,
-            self.event.status
+            self.status_label()
         )
     }
 }
@@ -244,11 +271,19 @@ impl Observation {
         self.requests_to(Endpoint::Mcp)
     }
 
-    /// The MCP requests that carried a bearer token and were accepted (2xx).
+    /// The MCP requests (not CORS preflights) that carried an access token the token endpoint
+    /// issued and were accepted (2xx). A 2xx alone proves nothing: `OPTIONS` needs no token, and
+    /// with `unauthenticated_initialize` the server answers `initialize` whatever the bearer.
     pub fn authorized_mcp_requests(&self) -> Vec<Request<'_>> {
+        let issued = self.issued_token_fingerprints();
         self.mcp_requests()
             .into_iter()
-            .filter(|r| r.bearer().is_some() && (200..300).contains(&r.status()))
+            .filter(|r| {
+                !r.method().eq_ignore_ascii_case("OPTIONS")
+                    && (200..300).contains(&r.status())
+                    && r.bearer()
+                        .is_some_and(|token| issued.contains(&fingerprint(token)))
+            })
             .collect()
     }
 
@@ -267,8 +302,9 @@ impl Observation {
     }
 
     /// The redacted fingerprints (`‹redacted:1a2b3c4d›`) of the access tokens the token endpoint
-    /// issued, in order. Response bodies are only kept redacted; compare a token seen in a request
-    /// with [`mcp_authlab_mock_idp::redact::fingerprint`].
+    /// issued (any grant: authorization code, refresh, client credentials…), in order. Response
+    /// bodies are only kept redacted; compare a token seen in a request with
+    /// [`mcp_authlab_mock_idp::redact::fingerprint`].
     pub fn issued_token_fingerprints(&self) -> Vec<String> {
         self.requests_to(Endpoint::Token)
             .iter()
@@ -328,6 +364,7 @@ pub(crate) mod test_support {
             events: Vec::new(),
             exit: ClientExit::Code(0),
             context: None,
+            browser_deliveries: Vec::new(),
         }
     }
 
@@ -339,6 +376,7 @@ pub(crate) mod test_support {
         headers: Vec<(String, String)>,
         body: Vec<u8>,
         status: u16,
+        completed: bool,
         response_headers: BTreeMap<String, String>,
         response_body: Option<String>,
     }
@@ -351,6 +389,7 @@ pub(crate) mod test_support {
             headers: Vec::new(),
             body: Vec::new(),
             status: 200,
+            completed: true,
             response_headers: BTreeMap::new(),
             response_body: None,
         }
@@ -367,6 +406,12 @@ pub(crate) mod test_support {
         }
         pub fn status(mut self, status: u16) -> Self {
             self.status = status;
+            self
+        }
+        /// The mock never answered (a hanging endpoint): no status, no response.
+        pub fn unanswered(mut self) -> Self {
+            self.status = 0;
+            self.completed = false;
             self
         }
         pub fn response_header(mut self, name: &str, value: &str) -> Self {
@@ -386,6 +431,7 @@ pub(crate) mod test_support {
                 method: self.method,
                 path: self.path_and_query.clone(),
                 status: self.status,
+                completed: self.completed,
                 duration_ms: 0,
                 request_headers: BTreeMap::new(),
                 request_body: None,
@@ -435,6 +481,7 @@ mod tests {
         .push(&mut obs);
         request(Role::AuthorizationServer, "POST", "/token")
             .body("grant_type=authorization_code&code=c1")
+            .response_body(&format!(r#"{{"access_token":"{}"}}"#, fingerprint("t1")))
             .push(&mut obs);
         request(Role::McpServer, "POST", "/mcp")
             .header("Authorization", "bearer t1")
@@ -463,5 +510,75 @@ mod tests {
             obs.discovery_urls()[0].1,
             format!("{MCP}/.well-known/oauth-protected-resource/mcp")
         );
+    }
+
+    /// `POST /token` answered 200 with this access token (the trace keeps it redacted).
+    fn issue(obs: &mut Observation, grant: &str, token: &str) {
+        request(Role::AuthorizationServer, "POST", "/token")
+            .body(&format!("grant_type={grant}"))
+            .response_body(&format!(r#"{{"access_token":"{}"}}"#, fingerprint(token)))
+            .push(obs);
+    }
+
+    fn mcp(obs: &mut Observation, method: &str, bearer: &str, status: u16) {
+        request(Role::McpServer, method, "/mcp")
+            .header("Authorization", &format!("Bearer {bearer}"))
+            .body(r#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#)
+            .status(status)
+            .push(obs);
+    }
+
+    #[test]
+    fn only_issued_tokens_authorize_mcp_requests() {
+        // A made-up bearer on an initialize the server answers without looking at it.
+        let mut garbage = observation();
+        issue(&mut garbage, "authorization_code", "real");
+        mcp(&mut garbage, "POST", "garbage", 200);
+        assert!(garbage.authorized_mcp_requests().is_empty());
+
+        // A preflight needs no token.
+        let mut preflight = observation();
+        issue(&mut preflight, "authorization_code", "real");
+        mcp(&mut preflight, "OPTIONS", "real", 204);
+        assert!(preflight.authorized_mcp_requests().is_empty());
+
+        // The issued token, refused, does not count either.
+        let mut refused = observation();
+        issue(&mut refused, "authorization_code", "real");
+        mcp(&mut refused, "POST", "real", 401);
+        assert!(refused.authorized_mcp_requests().is_empty());
+
+        let mut good = observation();
+        issue(&mut good, "authorization_code", "real");
+        mcp(&mut good, "POST", "garbage", 200);
+        mcp(&mut good, "POST", "real", 200);
+        let accepted = good.authorized_mcp_requests();
+        assert_eq!(accepted.len(), 1);
+        assert_eq!(accepted[0].bearer(), Some("real"));
+
+        // Tokens from the client_credentials grant count the same.
+        let mut machine = observation();
+        issue(&mut machine, "client_credentials", "machine");
+        mcp(&mut machine, "POST", "machine", 200);
+        assert_eq!(machine.authorized_mcp_requests().len(), 1);
+        assert_eq!(
+            machine.issued_token_fingerprints(),
+            vec![fingerprint("machine")]
+        );
+    }
+
+    #[test]
+    fn an_unanswered_request_has_no_status_class() {
+        let mut obs = observation();
+        request(Role::AuthorizationServer, "POST", "/token")
+            .body("grant_type=authorization_code&code=c1")
+            .unanswered()
+            .push(&mut obs);
+        let token = obs.token_requests(Some("authorization_code"));
+        assert_eq!(token.len(), 1);
+        assert!(!token[0].answered());
+        assert_eq!(token[0].status(), 0);
+        assert!(token[0].summary().ends_with("POST /token -> (no response)"));
+        assert!(obs.issued_token_fingerprints().is_empty());
     }
 }

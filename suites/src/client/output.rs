@@ -1,95 +1,60 @@
-//! What the client under test printed, as the report shows it: the last lines only, with anything
-//! that looks like a secret replaced by its fingerprint (`‹redacted:1a2b3c4d›`, the same as in the
-//! trace, so a token in the output can be matched with the request that carried it).
+//! What the client under test printed, as the report shows it: the last lines only, each cut
+//! after [`MAX_LINE_BYTES`], with anything that looks like a secret replaced by its fingerprint
+//! (`‹redacted:1a2b3c4d›`, the same as in the trace, so a token in the output can be matched with
+//! the request that carried it).
 //!
-//! Redacted: every value the client is known to hold secretly (the secrets it sent to the mock,
-//! its context's secrets), `Bearer`/`Basic` credentials, JWTs, secret parameters of URLs and forms
-//! (`code=…`, `access_token=…`) and secret fields of JSON (`"client_secret": "…"`).
+//! Redacted: every value known to be secret in the run ([`Secrets`]: what the client sent to the
+//! mock, everything the mock issued to it, its context's secrets), `Bearer`/`Basic` credentials,
+//! JWTs, secret parameters of URLs and forms (`code=…`, `access_token=…`), secret fields of JSON
+//! (`"client_secret": "…"`) and of Python or JavaScript reprs (`{'refresh_token': '…'}`,
+//! `access_token='…'`).
+
+mod secrets;
 
 use mcp_authlab_mock_idp::redact;
-use mcp_authlab_mock_idp::trace::TraceEvent;
+
+pub use secrets::Secrets;
 
 /// How many lines of output a scenario result keeps.
 pub const KEPT_LINES: usize = 40;
 
-/// Shorter values are not redacted by value (too likely to match ordinary words).
-const MIN_SECRET_LEN: usize = 6;
-
-/// Values known to be secret, longest first (so a value containing another is replaced whole).
-#[derive(Debug, Clone, Default)]
-pub struct Secrets {
-    values: Vec<String>,
-}
+/// A line is cut after this many bytes before it is redacted (the patterns are not linear in the
+/// length of a line), never in the middle of a known secret.
+pub const MAX_LINE_BYTES: usize = 4096;
 
 impl Secrets {
-    pub fn add(&mut self, value: &str) {
-        let value = value.trim();
-        if value.len() >= MIN_SECRET_LEN && !self.values.iter().any(|v| v == value) {
-            self.values.push(value.to_string());
-            self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        }
-    }
-
-    /// The secret string fields of a context (`client_secret`, `private_key_pem`, …), and each
-    /// line of a multi-line one (a PEM key printed line by line).
-    pub fn add_context(&mut self, context: &serde_json::Value) {
-        let Some(map) = context.as_object() else {
-            return;
-        };
-        for (name, value) in map {
-            let Some(text) = value.as_str() else { continue };
-            if is_secret_field(name) {
-                self.add(text);
-                text.lines().for_each(|line| self.add(line));
-            }
-        }
-    }
-
-    /// The secrets the client sent to the deployment: credentials of `Authorization` headers and
-    /// secret parameters of queries and form bodies.
-    pub fn add_requests(&mut self, events: &[TraceEvent]) {
-        for raw in events.iter().filter_map(|e| e.raw.as_deref()) {
-            for value in raw.header_values("authorization") {
-                if let Some((_, credentials)) = value.split_once(' ') {
-                    self.add(credentials);
-                }
-            }
-            for (name, value) in raw.query_pairs().into_iter().chain(raw.form_pairs()) {
-                if redact::is_secret_name(&name) {
-                    self.add(&value);
-                }
-            }
-            if let Ok(serde_json::Value::Object(body)) =
-                serde_json::from_slice::<serde_json::Value>(&raw.body)
-            {
-                for (name, value) in body {
-                    if let (true, Some(text)) = (redact::is_secret_name(&name), value.as_str()) {
-                        self.add(text);
-                    }
-                }
-            }
-        }
-    }
-
-    /// One line of output with every secret-looking part fingerprinted.
+    /// One line of output, cut after [`MAX_LINE_BYTES`], with every secret-looking part
+    /// fingerprinted.
     pub fn redact_line(&self, line: &str) -> String {
+        let line = cut(line, self.values());
         // Patterns first, known values after: a value is fingerprinted once, the same way.
-        let mut line = redact_words(&redact_json_tail(line));
-        for value in &self.values {
-            if line.contains(value.as_str()) {
-                line = line.replace(value.as_str(), &redact::fingerprint(value));
-            }
-        }
-        line
+        let line = redact_words(&redact_quoted_pairs(&redact_json_tail(&line)));
+        self.redact_values(&line)
     }
 }
 
-fn is_secret_field(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    redact::is_secret_name(&name)
-        || ["secret", "private", "key", "jwt", "token", "password"]
-            .iter()
-            .any(|word| name.contains(word))
+/// `line` cut after at most [`MAX_LINE_BYTES`] (on a character boundary, before any known value
+/// the cut would split), with a note of how much was cut.
+fn cut(line: &str, values: &[String]) -> String {
+    if line.len() <= MAX_LINE_BYTES {
+        return line.to_string();
+    }
+    let mut end = MAX_LINE_BYTES;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    loop {
+        let split = values.iter().find_map(|value| {
+            line.match_indices(value.as_str())
+                .map(|(start, _)| start)
+                .find(|start| *start < end && start + value.len() > end)
+        });
+        match split {
+            Some(start) => end = start,
+            None => break,
+        }
+    }
+    format!("{} …[{} bytes cut]", &line[..end], line.len() - end)
 }
 
 /// A JSON object or array from the first `{` or `[` to the end of the line, with its secret
@@ -108,6 +73,96 @@ fn redact_json_tail(line: &str) -> String {
         }
     }
     line.to_string()
+}
+
+/// Whether a field name read in output names a secret: the secret parameter names, and the
+/// usual spellings of tokens, secrets, private keys and passwords (`refreshToken`, `api_secret`).
+/// Not `token_type` or `token_endpoint`.
+fn is_secret_pair_name(name: &str) -> bool {
+    let name: String = name
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    redact::SECRET_NAMES
+        .iter()
+        .any(|secret| secret.replace('_', "") == name)
+        || name.ends_with("token")
+        || name.ends_with("secret")
+        || name.ends_with("password")
+        || name.contains("privatekey")
+}
+
+fn is_name_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-'
+}
+
+/// Secret fields written as `name: 'value'`, `'name': 'value'`, `"name": "value"` or
+/// `name='value'` anywhere in a line (Python and JavaScript object reprs, invalid or cut JSON):
+/// the quoted value is fingerprinted. An unterminated value runs to the end of the line.
+fn redact_quoted_pairs(line: &str) -> String {
+    let bytes = line.as_bytes();
+    let mut out = String::with_capacity(line.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_name_byte(bytes[i]) || (i > 0 && is_name_byte(bytes[i - 1])) {
+            i += 1;
+            continue;
+        }
+        let mut end = i;
+        while end < bytes.len() && is_name_byte(bytes[end]) {
+            end += 1;
+        }
+        match quoted_value(bytes, i, end) {
+            Some((start, stop, next)) => {
+                let value = &line[start..stop];
+                if is_secret_pair_name(&line[i..end])
+                    && !value.is_empty()
+                    && !value.starts_with("‹redacted:")
+                {
+                    out.push_str(&line[copied..start]);
+                    out.push_str(&redact::fingerprint(value));
+                    copied = stop;
+                }
+                i = next;
+            }
+            None => i = end,
+        }
+    }
+    out.push_str(&line[copied..]);
+    out
+}
+
+/// For a name at `bytes[start..end]`: the byte range of the quoted value that follows it (after
+/// the name's closing quote if it was quoted, spaces, `:` or `=`, spaces), and where to go on.
+fn quoted_value(bytes: &[u8], start: usize, end: usize) -> Option<(usize, usize, usize)> {
+    let is_quote = |b: u8| b == b'\'' || b == b'"';
+    let mut k = end;
+    if let Some(&opening) = start.checked_sub(1).and_then(|p| bytes.get(p)) {
+        if is_quote(opening) && bytes.get(k) == Some(&opening) {
+            k += 1;
+        }
+    }
+    let skip_spaces = |mut k: usize| {
+        while bytes.get(k) == Some(&b' ') {
+            k += 1;
+        }
+        k
+    };
+    k = skip_spaces(k);
+    if !matches!(bytes.get(k), Some(b':' | b'=')) {
+        return None;
+    }
+    k = skip_spaces(k + 1);
+    let quote = *bytes.get(k).filter(|b| is_quote(**b))?;
+    let value_start = k + 1;
+    let mut k = value_start;
+    while k < bytes.len() && bytes[k] != quote {
+        k += if bytes[k] == b'\\' { 2 } else { 1 };
+    }
+    let value_end = k.min(bytes.len());
+    Some((value_start, value_end, (value_end + 1).min(bytes.len())))
 }
 
 fn looks_like_jwt(word: &str) -> bool {
@@ -133,7 +188,7 @@ fn redact_words(line: &str) -> String {
             word.to_string()
         } else if previous_was_scheme || looks_like_jwt(core) {
             word.replacen(core, &redact::fingerprint(core), 1)
-        } else if core.contains('=') {
+        } else if core.contains('=') && !core.contains("‹redacted:") {
             let query = if core.contains('?') {
                 redact::url(core)
             } else {
@@ -221,6 +276,89 @@ mod tests {
         let json = secrets.redact_line(r#"{"client_secret":"conformance-test-secret"}"#);
         let word = secrets.redact_line("conformance-test-secret");
         assert_eq!(json, format!(r#"{{"client_secret":"{word}"}}"#));
+    }
+
+    #[test]
+    fn python_and_javascript_reprs() {
+        for (line, secret) in [
+            (
+                "tokens: {'access_token': 'AT-999', 'refresh_token': 'x', 'token_type': 'Bearer'}",
+                "'x'",
+            ),
+            (
+                "OAuthToken(access_token='AT-999' token_type='Bearer' refresh_token='RT-1')",
+                "RT-1",
+            ),
+            (
+                "{ accessToken: 'AT-999', tokenType: 'Bearer', clientSecret: \"s3\" }",
+                "s3",
+            ),
+            (
+                r#"cut json {"refresh_token":"RT-2","expires_in":36"#,
+                "RT-2",
+            ),
+            (
+                r#"unterminated "client_secret": "S3CR3T-TO-THE-END"#,
+                "S3CR3T",
+            ),
+        ] {
+            let out = clean(line);
+            assert!(
+                !out.contains(secret) && !out.contains("AT-999"),
+                "{line} -> {out}"
+            );
+            assert!(out.contains("‹redacted:"), "{out}");
+        }
+        let out = clean(
+            "{'refresh_token': 'x', 'token_type': 'Bearer', 'token_endpoint': 'http://a/token'}",
+        );
+        assert!(
+            out.contains("'token_type': 'Bearer'") && out.contains("'http://a/token'"),
+            "{out}"
+        );
+        // Same fingerprint as the trace's for the same value.
+        assert_eq!(
+            clean("refresh_token='RT-1'"),
+            format!("refresh_token='{}'", redact::fingerprint("RT-1"))
+        );
+        for untouched in [
+            "at 12:30 'ok'",
+            "see http://127.0.0.1:9/x",
+            "name: 'value'",
+            "code: 42",
+        ] {
+            assert_eq!(clean(untouched), untouched);
+        }
+    }
+
+    #[test]
+    fn long_lines_are_cut_before_redaction_never_inside_a_secret() {
+        let mut secrets = Secrets::default();
+        secrets.add("KNOWN-SECRET-VALUE");
+        let prefix = "x".repeat(MAX_LINE_BYTES - 5);
+        let line = format!("{prefix}KNOWN-SECRET-VALUE and then {}", "y".repeat(10_000));
+        let out = secrets.redact_line(&line);
+        assert!(out.len() < MAX_LINE_BYTES + 64, "{}", out.len());
+        assert!(
+            !out.contains("KNOWN"),
+            "a prefix of the secret survived the cut"
+        );
+        assert!(
+            out.ends_with(&format!(" …[{} bytes cut]", line.len() - prefix.len())),
+            "{}",
+            &out[out.len() - 40..]
+        );
+        // Multi-byte characters are not split.
+        let wide = "é".repeat(MAX_LINE_BYTES);
+        assert!(clean(&wide).starts_with('é'));
+        // A million `{` stays fast (the JSON tail is tried from each of them).
+        let started = std::time::Instant::now();
+        clean(&"{".repeat(1_000_000));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

@@ -14,11 +14,12 @@ use mcp_authlab_mock_idp::trace::{Role, TraceEvent};
 use mcp_authlab_mock_idp::{Behaviour, Deployment, Options, ReadyInfo};
 use mcp_authlab_reports::{CheckResult, Exchange, Outcome, ScenarioResult, SpecVersion, Verdict};
 
+use super::browser;
 use super::command::ClientCommand;
 use super::observation::{ClientExit, Observation};
 use super::output::{self, Secrets};
 use super::scenario::Scenario;
-use super::spawn::{self, SpawnError};
+use super::spawn::{self, ClientEnv, SpawnError};
 use crate::expected_failures::Baseline;
 
 /// Default time a client gets per scenario (the official suite's default too).
@@ -59,8 +60,15 @@ pub struct RunOptions {
     /// Judge every scenario against this version (scenarios that do not apply to it are skipped);
     /// `None`: each scenario against [`default_version`].
     pub spec_version: Option<SpecVersion>,
-    /// Time a client gets per scenario, unless the scenario sets its own.
+    /// Time a client gets per scenario. A scenario with a timeout of its own (the longest a correct
+    /// client needs there: 15 s to give up on metadata it cannot find, 30 s to time out a request
+    /// that never ends) gets that instead, unless `timeout_given` is set and this one is longer:
+    /// see [`effective_timeout`].
     pub timeout: Duration,
+    /// `timeout` was chosen by the user (`--timeout`), not left at [`DEFAULT_TIMEOUT`]: when it is
+    /// longer than a scenario's own timeout, it replaces that too (a client that needs 60 s to
+    /// start needs them everywhere).
+    pub timeout_given: bool,
     /// The expected failures (the `client:` list of an expected-failures file).
     pub expected_failures: Baseline,
     /// The mock's signing keys, shared by every deployment of the run (generating an RSA key per
@@ -73,6 +81,7 @@ impl Default for RunOptions {
         Self {
             spec_version: None,
             timeout: DEFAULT_TIMEOUT,
+            timeout_given: false,
             expected_failures: Baseline::default(),
             keys: Arc::new(Keys::new()),
         }
@@ -122,7 +131,17 @@ pub async fn run_scenario_detailed(
     run
 }
 
-/// The version to judge against, or the finished run when there is none.
+/// The time the client gets in `scenario`: the scenario's own timeout (a floor: what a correct
+/// client needs there) or, when the user gave a longer [`RunOptions::timeout`], that; the run's
+/// timeout for scenarios without one.
+pub fn effective_timeout(scenario: &Scenario, options: &RunOptions) -> Duration {
+    match scenario.timeout {
+        Some(own) if options.timeout_given => own.max(options.timeout),
+        Some(own) => own,
+        None => options.timeout,
+    }
+}
+
 /// The version a scenario is judged against when none is asked for: [`DEFAULT_SPEC_VERSION`] when
 /// the scenario applies to it, else the newest version it applies to (a scenario only a later
 /// revision requires), else the oldest (a back-compat scenario).
@@ -143,6 +162,7 @@ pub fn default_version(scenario: &Scenario) -> Option<SpecVersion> {
 /// the catalogue is written for. (2026-07-28 scenarios are judged against 2026-07-28.)
 pub const DEFAULT_SPEC_VERSION: SpecVersion = SpecVersion::V2025_11_25;
 
+/// The version to judge against, or the finished run when there is none.
 fn judged_version(
     scenario: &Scenario,
     requested: Option<SpecVersion>,
@@ -207,8 +227,17 @@ async fn execute(
     version: SpecVersion,
     options: &RunOptions,
 ) -> ScenarioRun {
-    let default_timeout = options.timeout;
     let result = empty_result(scenario, version, Verdict::Error);
+    let browser_dir = match tempfile::tempdir() {
+        Ok(dir) => dir,
+        Err(e) => {
+            return harness_error(
+                result,
+                format!("could not create a directory for the browser's delivery log: {e}"),
+            )
+        }
+    };
+    let browser_log = browser_dir.path().join("deliveries");
     let setup = match scenario.setup() {
         Ok(setup) => setup,
         Err(e) => return harness_error(result, e.to_string()),
@@ -231,8 +260,16 @@ async fn execute(
         }
     };
     let ready = deployment.ready().clone();
-    let timeout = scenario.timeout.unwrap_or(default_timeout);
-    let client = match client_env(scenario.id, version, setup.context.as_ref(), &ready, target) {
+    let timeout = effective_timeout(scenario, options);
+    let env = client_env(
+        scenario.id,
+        version,
+        setup.context.as_ref(),
+        &ready,
+        target,
+        &browser_log,
+    );
+    let client = match env {
         Ok(env) => {
             let argv = target.command.argv_with_url(&ready.mcp_url);
             tokio::task::spawn_blocking(move || spawn::run_client(&argv, &env, timeout))
@@ -266,6 +303,10 @@ async fn execute(
         events,
         exit: client.exit.clone(),
         context: setup.context,
+        browser_deliveries: browser::read_deliveries(&browser_log)
+            .iter()
+            .map(browser::Delivery::line)
+            .collect(),
     };
     judge(scenario, &observation, client.lines, timeout, result)
 }
@@ -285,43 +326,55 @@ async fn settled_events(deployment: &Deployment) -> Vec<TraceEvent> {
     events
 }
 
-/// The environment the client gets on top of the inherited one.
+/// The variables that point a client at a CA bundle: the mock's CA in TLS scenarios, unset in
+/// the others (a bundle from the harness's environment has nothing to do with the mock).
+pub const CA_VARIABLES: &[&str] = &[
+    "SSL_CERT_FILE",
+    "NODE_EXTRA_CA_CERTS",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+];
+
+/// Proxy variables removed from the client's environment: nothing of the run may go through a
+/// proxy (the traffic is loopback only).
+pub const PROXY_VARIABLES: &[&str] = &[
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+];
+
+/// The client's environment: the inherited one with the conformance variables set (and those of
+/// the harness's environment that would mislead it removed).
 fn client_env(
     scenario_id: &str,
     version: SpecVersion,
     context: Option<&serde_json::Value>,
     ready: &ReadyInfo,
     target: &ClientTarget,
-) -> Result<Vec<(String, String)>, String> {
-    let mut env = vec![
-        (
-            "MCP_CONFORMANCE_SCENARIO".to_string(),
-            scenario_id.to_string(),
-        ),
-        (
-            "MCP_CONFORMANCE_PROTOCOL_VERSION".to_string(),
-            version.to_string(),
-        ),
-    ];
+    browser_log: &std::path::Path,
+) -> Result<ClientEnv, String> {
+    let mut env = ClientEnv::default();
+    let mut set = |name: &str, value: String| env.set.push((name.to_string(), value));
+    set("MCP_CONFORMANCE_SCENARIO", scenario_id.to_string());
+    set("MCP_CONFORMANCE_PROTOCOL_VERSION", version.to_string());
     if let Some(context) = context {
-        env.push((
-            "MCP_CONFORMANCE_CONTEXT".to_string(),
+        set(
+            "MCP_CONFORMANCE_CONTEXT",
             context_json(scenario_id, context)?,
-        ));
+        );
     }
     if let Some(ca) = &ready.ca_cert {
-        for name in [
-            "SSL_CERT_FILE",
-            "NODE_EXTRA_CA_CERTS",
-            "REQUESTS_CA_BUNDLE",
-            "CURL_CA_BUNDLE",
-        ] {
-            env.push((name.to_string(), ca.clone()));
+        for name in CA_VARIABLES {
+            set(name, ca.clone());
         }
     }
     if let Some(browser) = &target.browser {
-        env.push(("BROWSER".to_string(), browser.clone()));
+        set("BROWSER", browser.clone());
     }
+    set(browser::DELIVERY_LOG_ENV, browser_log.display().to_string());
     // A proxy from the environment must not see (or break) the loopback traffic.
     for name in ["NO_PROXY", "no_proxy"] {
         let mut hosts = std::env::var(name).unwrap_or_default();
@@ -329,17 +382,25 @@ fn client_env(
             hosts.push(',');
         }
         hosts.push_str("127.0.0.1,localhost,::1");
-        env.push((name.to_string(), hosts));
+        set(name, hosts);
     }
+    if context.is_none() {
+        env.remove.push("MCP_CONFORMANCE_CONTEXT".to_string());
+    }
+    if ready.ca_cert.is_none() {
+        env.remove
+            .extend(CA_VARIABLES.iter().map(|n| n.to_string()));
+    }
+    env.remove
+        .extend(PROXY_VARIABLES.iter().map(|n| n.to_string()));
     Ok(env)
 }
 
 /// `{"name": <scenario>, ...context}` with `name` first, as the official runner writes it.
 fn context_json(scenario_id: &str, context: &serde_json::Value) -> Result<String, String> {
+    // The value is left out of the message: it may hold secrets.
     let Some(fields) = context.as_object() else {
-        return Err(format!(
-            "the scenario's context is not a JSON object: {context}"
-        ));
+        return Err("the scenario's context is not a JSON object".to_string());
     };
     let mut fields = fields.clone();
     fields.remove("name");
@@ -367,11 +428,7 @@ fn judge(
     timeout: Duration,
     mut result: ScenarioResult,
 ) -> ScenarioRun {
-    let mut secrets = Secrets::default();
-    secrets.add_requests(&observation.events);
-    if let Some(context) = &observation.context {
-        secrets.add_context(context);
-    }
+    let secrets = Secrets::of_run(&observation.events, observation.context.as_ref());
     result.output = output::tail(&lines, &secrets);
     result.trace = observation
         .events
@@ -396,8 +453,15 @@ fn judge(
             }
         }
     }
+    // Messages quote what the client sent: a client that sends a secret where an identifier
+    // belongs must not get it into the report.
+    for check in &mut result.checks {
+        check.message = secrets.redact_values(&check.message);
+    }
     if let Some(message) = panicked {
-        return harness_error(result, message);
+        let mut run = harness_error(result, message);
+        run.result.error = run.result.error.map(|e| secrets.redact_values(&e));
+        return run;
     }
 
     result.verdict = Verdict::from_outcomes(result.checks.iter().map(|c| c.outcome));
@@ -408,15 +472,16 @@ fn judge(
             timeout.as_secs_f64()
         );
         result.output.push(format!("[mcp-authlab] {note}"));
-        if !has_failure(&result.checks) {
-            result.verdict = Verdict::Error;
-            result.error = Some(format!(
-                "the client did not finish within {}s",
-                timeout.as_secs_f64()
-            ));
-            error_cause = Some(ErrorCause::Target);
-        } else {
-            result.verdict = Verdict::Fail;
+        match timed_out_verdict(&result.checks) {
+            Some(verdict) => result.verdict = verdict,
+            None => {
+                result.verdict = Verdict::Error;
+                result.error = Some(format!(
+                    "the client did not finish within {}s",
+                    timeout.as_secs_f64()
+                ));
+                error_cause = Some(ErrorCause::Target);
+            }
         }
     }
     ScenarioRun {
@@ -425,8 +490,18 @@ fn judge(
     }
 }
 
-fn has_failure(checks: &[CheckResult]) -> bool {
-    checks.iter().any(|c| c.outcome == Outcome::Fail)
+/// The verdict of a scenario whose client timed out, when a check judged what happened (a MUST
+/// failed: `fail`; else a SHOULD or MAY warned, e.g. about the very hang: `warn`); `None` when no
+/// check concluded anything against the client (the timeout itself is then the `error`).
+fn timed_out_verdict(checks: &[CheckResult]) -> Option<Verdict> {
+    let any = |outcome: Outcome| checks.iter().any(|c| c.outcome == outcome);
+    if any(Outcome::Fail) {
+        Some(Verdict::Fail)
+    } else if any(Outcome::Warn) {
+        Some(Verdict::Warn)
+    } else {
+        None
+    }
 }
 
 fn role_name(role: Role) -> &'static str {

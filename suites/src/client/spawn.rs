@@ -1,6 +1,7 @@
 //! Starting the client under test in its own process group, waiting for it (at most the timeout),
 //! and collecting what it printed. Blocking: the runner calls it from a blocking thread.
 
+use std::collections::VecDeque;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, ExitStatus, Stdio};
@@ -18,8 +19,13 @@ pub const TERMINATE_GRACE: Duration = Duration::from_millis(500);
 const LINE_WAIT: Duration = Duration::from_millis(10);
 /// How often the client's exit is checked once its stdout is closed.
 const EXIT_POLL: Duration = Duration::from_millis(2);
-/// After the client's group is dead, the longest wait for each remaining line of its stdout.
-const DRAIN_WAIT: Duration = Duration::from_millis(100);
+/// After the client's group is dead, the longest wait for the rest of its stdout (a process that
+/// left the group may hold the pipe open, and may print forever).
+const DRAIN_WAIT: Duration = Duration::from_millis(300);
+/// At most this many stdout lines are kept (the last ones).
+pub const MAX_LINES: usize = 1000;
+/// Each line is kept up to this many bytes (the report cuts them shorter still).
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
 /// At most this much of the client's stderr is read back (its end).
 const STDERR_TAIL_BYTES: u64 = 64 * 1024;
 
@@ -39,12 +45,31 @@ pub enum SpawnError {
     Wait(String),
 }
 
-/// Starts `argv` (stdin closed, stdout piped, stderr to an anonymous temp file) with `env` added
-/// to the inherited environment, waits for it at most `timeout`, then terminates its group.
-/// Whatever happens, nothing of its process group survives this call.
+/// The client's environment: the inherited one without `remove`, with `set` added.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientEnv {
+    pub set: Vec<(String, String)>,
+    pub remove: Vec<String>,
+}
+
+impl ClientEnv {
+    /// The value `name` gets (the last `set`), if any.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.set
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Starts `argv` (stdin closed, stdout piped, stderr to an anonymous temp file) in `env`, waits
+/// for it at most `timeout`, then terminates its group. Whatever happens, nothing of its process
+/// group survives this call. Keeps the last [`MAX_LINES`] stdout lines, each cut after
+/// [`MAX_LINE_BYTES`].
 pub fn run_client(
     argv: &[String],
-    env: &[(String, String)],
+    env: &ClientEnv,
     timeout: Duration,
 ) -> Result<ClientRun, SpawnError> {
     let (program, args) = argv
@@ -56,9 +81,12 @@ pub fn run_client(
         .try_clone()
         .map_err(|e| SpawnError::Start(format!("could not create a file for stderr: {e}")))?;
     let mut command = Command::new(program);
+    for name in &env.remove {
+        command.env_remove(name);
+    }
     command
         .args(args)
-        .envs(env.iter().map(|(k, v)| (k, v)))
+        .envs(env.set.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stderr(Stdio::from(stderr_writer));
     let mut group = ProcessGroup::spawn(&mut command).map_err(|e| match e {
@@ -70,7 +98,7 @@ pub fn run_client(
     drop(command); // closes the parent's copy of the stderr file handle
     let started = Instant::now();
 
-    let mut lines = Vec::new();
+    let mut lines = Lines::default();
     let mut stdout_open = true;
     let exit = loop {
         if leader_exited(&group) {
@@ -102,17 +130,43 @@ pub fn run_client(
         }
     };
     // The group is dead: the pipe closes once the reader has passed on everything written (a
-    // process that left the group could keep it open: it gets [`DRAIN_WAIT`]).
+    // process that left the group could keep it open, or print forever: [`DRAIN_WAIT`] in all).
+    let drain_deadline = Instant::now() + DRAIN_WAIT;
     while stdout_open {
-        match group.next_line(DRAIN_WAIT) {
+        let left = drain_deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match group.next_line(left) {
             Ok(line) => lines.push(line),
             Err(_) => stdout_open = false,
         }
     }
     drop(group);
 
+    let mut lines: Vec<String> = lines.0.into();
     lines.extend(stderr_tail(&mut stderr_file));
     Ok(ClientRun { exit, lines })
+}
+
+/// The last [`MAX_LINES`] lines, each cut after [`MAX_LINE_BYTES`].
+#[derive(Default)]
+struct Lines(VecDeque<String>);
+
+impl Lines {
+    fn push(&mut self, mut line: String) {
+        if line.len() > MAX_LINE_BYTES {
+            let mut end = MAX_LINE_BYTES;
+            while !line.is_char_boundary(end) {
+                end -= 1;
+            }
+            line.truncate(end);
+        }
+        if self.0.len() == MAX_LINES {
+            self.0.pop_front();
+        }
+        self.0.push_back(line);
+    }
 }
 
 /// Whether the group leader has exited, without reaping it (the [`ProcessGroup`] reaps it, after
@@ -157,14 +211,19 @@ mod tests {
 
     #[test]
     fn exit_code_and_both_streams_are_collected() {
+        assert!(std::env::var_os("HOME").is_some() && std::env::var_os("PATH").is_some());
+        let env = ClientEnv {
+            set: vec![("X".into(), "from-env".into())],
+            remove: vec!["HOME".into()],
+        };
         let run = run_client(
-            &sh("echo out1; echo err1 >&2; echo \"$X\"; exit 3"),
-            &[("X".into(), "from-env".into())],
+            &sh("echo out1; echo err1 >&2; echo \"$X\"; echo \"[${PATH:+path}][${HOME-no home}]\"; exit 3"),
+            &env,
             Duration::from_secs(10),
         )
         .unwrap();
         assert_eq!(run.exit, ClientExit::Code(3));
-        assert_eq!(run.lines, ["out1", "from-env", "err1"]);
+        assert_eq!(run.lines, ["out1", "from-env", "[path][no home]", "err1"]);
     }
 
     #[test]
@@ -172,7 +231,7 @@ mod tests {
         let started = Instant::now();
         let run = run_client(
             &sh("echo $$; sleep 30 & sleep 30"),
-            &[],
+            &ClientEnv::default(),
             Duration::from_millis(300),
         )
         .unwrap();
@@ -188,9 +247,47 @@ mod tests {
 
     #[test]
     fn signals_and_missing_programs() {
-        let run = run_client(&sh("kill -9 $$"), &[], Duration::from_secs(10)).unwrap();
+        let run = run_client(
+            &sh("kill -9 $$"),
+            &ClientEnv::default(),
+            Duration::from_secs(10),
+        )
+        .unwrap();
         assert_eq!(run.exit, ClientExit::Signal(9));
-        let error = run_client(&["/no/such/client".into()], &[], Duration::from_secs(1));
+        let error = run_client(
+            &["/no/such/client".into()],
+            &ClientEnv::default(),
+            Duration::from_secs(1),
+        );
         assert!(matches!(error, Err(SpawnError::Start(_))), "{error:?}");
+    }
+
+    #[test]
+    fn output_is_bounded_and_a_helper_that_left_the_group_cannot_hold_the_run() {
+        // A helper in its own session keeps stdout open and prints forever (it dies of SIGPIPE
+        // once the harness stops reading, or after 20 s).
+        let started = Instant::now();
+        let run = run_client(
+            &sh("head -c 200000 /dev/zero | tr '\\0' x; echo; \
+                 setsid timeout 20 yes spam & exit 0"),
+            &ClientEnv::default(),
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!(run.exit, ClientExit::Code(0));
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(run.lines.len() <= MAX_LINES, "{}", run.lines.len());
+        assert!(run.lines.iter().all(|l| l.len() <= MAX_LINE_BYTES));
+        let long = run.lines.iter().find(|l| l.starts_with('x'));
+        if let Some(long) = long {
+            assert_eq!(long.len(), MAX_LINE_BYTES);
+        } else {
+            // Pushed out by the spam: the cap on the number of lines worked.
+            assert_eq!(run.lines.len(), MAX_LINES);
+        }
     }
 }

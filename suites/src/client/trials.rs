@@ -47,10 +47,12 @@ use std::time::Instant;
 
 use libtest_mimic::{Completion, Failed, Trial};
 use mcp_authlab_reports::{
-    Outcome, Report, ScenarioResult, SpecVersion, Summary, Tool, Verdict, SCHEMA_VERSION,
+    Outcome, Report, ScenarioResult, Summary, Tool, Verdict, SCHEMA_VERSION,
 };
 
-use super::run::{run_scenario_detailed, ClientTarget, ErrorCause, RunOptions, ScenarioRun};
+use super::run::{
+    run_scenario_detailed, ClientTarget, ErrorCause, RunOptions, ScenarioRun, DEFAULT_SPEC_VERSION,
+};
 use super::scenario::Scenario;
 use super::scenarios;
 use crate::expected_failures::BaselineOutcome;
@@ -225,16 +227,27 @@ impl Runner {
             .any(|run| run.error_cause == Some(ErrorCause::Harness))
     }
 
-    /// The report of the run so far (`suite: client`, the command as `target`).
+    /// Whether some trial that ran (passed or failed, per `conclusion`) left no result: it crashed
+    /// inside the harness, outside the checks (a failure of the harness, whatever else failed).
+    pub fn lost_runs(&self, conclusion: &libtest_mimic::Conclusion) -> bool {
+        let judged = self
+            .runs()
+            .iter()
+            .filter(|run| !is_ignored(&run.result))
+            .count() as u64;
+        judged < conclusion.num_passed + conclusion.num_failed
+    }
+
+    /// The report of the run so far (`suite: client`, the command as `target`). Its
+    /// `spec_version` is the one asked for, else [`DEFAULT_SPEC_VERSION`] (the one most scenarios
+    /// were judged against; each scenario's result names its own).
     pub fn report(&self) -> Report {
         let scenarios = self.results();
-        let spec_version = self.shared.options.spec_version.unwrap_or_else(|| {
-            scenarios
-                .iter()
-                .map(|s| s.spec_version)
-                .max()
-                .unwrap_or(SpecVersion::V2025_11_25)
-        });
+        let spec_version = self
+            .shared
+            .options
+            .spec_version
+            .unwrap_or(DEFAULT_SPEC_VERSION);
         let mut report = Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool::default(),
@@ -256,7 +269,7 @@ impl Runner {
 /// Whether the scenario's trial passes (see the module docs), with the message of a failure.
 fn trial_outcome(run: &ScenarioRun, options: &RunOptions) -> Result<Completion, Failed> {
     let result = &run.result;
-    if result.verdict == Verdict::Skip && result.checks.is_empty() {
+    if is_ignored(result) {
         return Ok(Completion::ignored_with(
             result.error.clone().unwrap_or_else(|| "skipped".into()),
         ));
@@ -268,6 +281,11 @@ fn trial_outcome(run: &ScenarioRun, options: &RunOptions) -> Result<Completion, 
         return Ok(Completion::Completed);
     }
     Err(Failed::from(failure_message(result, &baseline)))
+}
+
+/// A scenario that did not run (not part of the spec version asked for): its trial is ignored.
+fn is_ignored(result: &ScenarioResult) -> bool {
+    result.verdict == Verdict::Skip && result.checks.is_empty()
 }
 
 /// `[id] LEVEL requirement — message` for each failed (or warned) check, then stale entries, the
@@ -326,7 +344,7 @@ mod tests {
     use super::*;
     use crate::client::command::ClientCommand;
     use crate::expected_failures::Baseline;
-    use mcp_authlab_reports::{CheckResult, Level};
+    use mcp_authlab_reports::{CheckResult, Level, SpecVersion};
 
     fn check(id: &str, outcome: Outcome) -> CheckResult {
         CheckResult {
@@ -462,5 +480,108 @@ mod tests {
         assert_eq!(report.suite, "client");
         assert_eq!(report.target, "true");
         assert!(report.scenarios.is_empty());
+    }
+
+    #[test]
+    fn the_summary_agrees_with_the_expected_failures_comparison() {
+        let opts = options(&["auth/whole", "auth/x:b", "auth/warned:c"]);
+        let runner = Runner::new(
+            ClientTarget::new(ClientCommand::parse("true").unwrap()),
+            opts.clone(),
+        )
+        .unwrap();
+        let mut cases = vec![
+            ("auth/whole", vec![check("a", Outcome::Warn)], Verdict::Warn),
+            (
+                "auth/x",
+                vec![check("b", Outcome::Fail), check("a", Outcome::Pass)],
+                Verdict::Fail,
+            ),
+            (
+                "auth/warned",
+                vec![check("c", Outcome::Warn)],
+                Verdict::Warn,
+            ),
+            (
+                "auth/errored",
+                vec![check("d", Outcome::Pass)],
+                Verdict::Error,
+            ),
+        ];
+        for (index, (id, checks, verdict)) in cases.drain(..).enumerate() {
+            let mut r = run(checks, None);
+            r.result.id = id.into();
+            r.result.verdict = verdict;
+            opts.expected_failures.apply(&mut r.result);
+            runner.shared.runs.lock().unwrap().push((index, r));
+        }
+        let report = runner.report();
+        let baseline = runner.baseline_outcome();
+        assert_eq!(report.summary.expected_failures, baseline.expected.len());
+        assert_eq!(report.summary.expected_failures, 3);
+        assert_eq!(baseline.unexpected, ["auth/errored"]);
+        assert!(report.has_unexpected_failures());
+    }
+
+    fn panics_in_setup(
+        _: &mut crate::client::scenario::Setup,
+    ) -> Result<(), crate::client::scenario::SetupError> {
+        panic!("a bug in the harness")
+    }
+
+    #[test]
+    fn a_trial_that_crashed_without_a_result_is_seen_among_other_failures() {
+        let runner = Runner::new(
+            ClientTarget::new(ClientCommand::parse("true").unwrap()),
+            options(&[]),
+        )
+        .unwrap();
+        let failing = crate::client::run::tests::scenario("auth/fails");
+        let mut crashing = crate::client::run::tests::scenario("auth/crashes");
+        crashing.prepare = Some(panics_in_setup);
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let arguments = libtest_mimic::Arguments {
+            test_threads: Some(1),
+            logfile: Some(log.path().display().to_string()),
+            ..libtest_mimic::Arguments::default()
+        };
+        let conclusion = libtest_mimic::run(&arguments, runner.trials(vec![failing, crashing]));
+        assert_eq!(conclusion.num_failed, 2);
+        assert_eq!(runner.runs().len(), 1);
+        assert!(!runner.baseline_outcome().passed());
+        assert!(runner.lost_runs(&conclusion));
+
+        let runner = Runner::new(
+            ClientTarget::new(ClientCommand::parse("true").unwrap()),
+            options(&[]),
+        )
+        .unwrap();
+        let conclusion = libtest_mimic::run(
+            &arguments,
+            runner.trials(vec![crate::client::run::tests::scenario("auth/fails")]),
+        );
+        assert_eq!(conclusion.num_failed, 1);
+        assert!(!runner.lost_runs(&conclusion));
+    }
+
+    #[test]
+    fn the_report_names_the_default_version_unless_one_was_asked_for() {
+        let target = ClientTarget::new(ClientCommand::parse("true").unwrap());
+        for (asked, reported) in [
+            (None, SpecVersion::V2025_11_25),
+            (Some(SpecVersion::V2026_07_28), SpecVersion::V2026_07_28),
+        ] {
+            let options = RunOptions {
+                spec_version: asked,
+                ..RunOptions::default()
+            };
+            let runner = Runner::new(target.clone(), options).unwrap();
+            let mut newest = run(vec![check("a", Outcome::Pass)], None);
+            newest.result.spec_version = SpecVersion::V2026_07_28;
+            runner.shared.runs.lock().unwrap().push((0, newest));
+            let report = runner.report();
+            assert_eq!(report.spec_version, reported, "{asked:?}");
+            assert_eq!(report.scenarios[0].spec_version, SpecVersion::V2026_07_28);
+        }
     }
 }

@@ -158,7 +158,8 @@ pub fn as_metadata_candidates(issuer: &str) -> Vec<String> {
 
 /// Judges the order of discovery requests against a candidate list: up to the first success, the
 /// URLs asked for must be the candidates from the first one on, in order, none skipped (asking
-/// for the same URL again is allowed). Ok: what was asked; Err: what went wrong.
+/// for the same URL again is allowed); when none succeeded, every candidate must have been tried.
+/// Ok: what was asked; Err: what went wrong.
 fn judge_order(
     obs: &Observation,
     requests: &[Request<'_>],
@@ -199,8 +200,20 @@ fn judge_order(
             }
         }
         if succeeded(request) {
-            break;
+            return Ok(format!(
+                "{what} requests in order: {} (candidates: {listed})",
+                shown_list(obs, &judged)
+            ));
         }
+    }
+    // Nothing answered: every candidate should have been tried before giving up.
+    if next < candidates.len() {
+        return Err(format!(
+            "no {what} request succeeded ({}) and the client stopped before trying {}; the order \
+             is: {listed}",
+            shown_list(obs, &judged),
+            candidates[next..].join(", ")
+        ));
     }
     Ok(format!(
         "{what} requests in order: {} (candidates: {listed})",
@@ -431,20 +444,42 @@ pub fn authorization_server_metadata_wrong_path(obs: &Observation) -> Finding {
     }
 }
 
-/// The brief's must-refuse rule: the client must have reached `point` (a successful request to
-/// that endpoint: the document it had to reject) and must send nothing to `forbidden`.
+/// The brief's must-refuse rule: the client must have reached the point of refusal (a successful
+/// request to `point` whose JSON document has the `defect` it had to reject: a document without
+/// it gave nothing to refuse) and must send nothing to `forbidden`.
 fn refused_after(
     obs: &Observation,
     point: Endpoint,
     document: &str,
+    defect: fn(&Observation, &serde_json::Value) -> bool,
     forbidden: &[Endpoint],
     why: &str,
 ) -> Finding {
     let all = obs.requests();
-    let Some(reached) = all.iter().find(|r| r.endpoint == point && succeeded(r)) else {
+    let fetched: Vec<Request<'_>> = all
+        .iter()
+        .filter(|r| r.endpoint == point && succeeded(r))
+        .copied()
+        .collect();
+    let has_defect = |r: &Request<'_>| {
+        r.event
+            .response_body
+            .as_deref()
+            .and_then(|body| serde_json::from_str::<serde_json::Value>(body).ok())
+            .is_some_and(|doc| defect(obs, &doc))
+    };
+    let Some(reached) = fetched.iter().find(|r| has_defect(r)) else {
+        let fetched_note = if fetched.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (what it fetched, {}, was not that document: nothing to refuse there)",
+                shown_list(obs, &fetched)
+            )
+        };
         return Finding::violated(format!(
-            "the client never fetched {document}, so it did not reach the point where it had to \
-             refuse ({})",
+            "the client never fetched {document} with the defect{fetched_note}, so it did not \
+             reach the point where it had to refuse ({})",
             describe_exit(&obs.exit)
         ));
     };
@@ -468,13 +503,36 @@ fn refused_after(
     }
 }
 
+/// A string field of a JSON document.
+fn field<'a>(doc: &'a serde_json::Value, name: &str) -> Option<&'a str> {
+    doc.get(name)?.as_str()
+}
+
+/// The PRM names another resource than the MCP server's.
+fn names_another_resource(obs: &Observation, doc: &serde_json::Value) -> bool {
+    field(doc, "resource") != Some(obs.urls.resource().as_str())
+}
+
+/// The metadata names another issuer than the one it was fetched for.
+fn names_another_issuer(obs: &Observation, doc: &serde_json::Value) -> bool {
+    field(doc, "issuer") != Some(obs.urls.issuer().as_str())
+}
+
+/// The metadata does not list `S256` in `code_challenge_methods_supported`.
+fn lacks_s256(_: &Observation, doc: &serde_json::Value) -> bool {
+    !doc.get("code_challenge_methods_supported")
+        .and_then(|v| v.as_array())
+        .is_some_and(|methods| methods.iter().any(|m| m.as_str() == Some("S256")))
+}
+
 /// `resource-mismatch-rejected` (C-PRM-3, RFC 9728 §3.3, §7.3): the PRM names another resource;
 /// after fetching it the client sends no authorization or token request.
 pub fn resource_mismatch_rejected(obs: &Observation) -> Finding {
     refused_after(
         obs,
         Endpoint::ProtectedResourceMetadata,
-        "the protected resource metadata",
+        "the protected resource metadata naming another resource",
+        names_another_resource,
         &[Endpoint::Authorization, Endpoint::Token],
         "its `resource` names another server than the one the client connects to",
     )
@@ -487,7 +545,8 @@ pub fn metadata_issuer_rejected(obs: &Observation) -> Finding {
     refused_after(
         obs,
         Endpoint::AuthorizationServerMetadata,
-        "the authorization server metadata",
+        "the authorization server metadata naming another issuer",
+        names_another_issuer,
         FLOW_ENDPOINTS,
         "its `issuer` is not the issuer it was fetched for",
     )
@@ -499,10 +558,24 @@ pub fn pkce_support_required(obs: &Observation) -> Finding {
     refused_after(
         obs,
         Endpoint::AuthorizationServerMetadata,
-        "the authorization server metadata",
+        "the authorization server metadata without S256 in code_challenge_methods_supported",
+        lacks_s256,
         &[Endpoint::Authorization, Endpoint::Token],
-        "it does not list `code_challenge_methods_supported` (no PKCE support)",
+        "it does not list S256 in `code_challenge_methods_supported` (no PKCE support)",
     )
+}
+
+/// The last path segments of the endpoints a client may guess when it finds no metadata (the
+/// 2025-03-26 defaults `<base>/register`, `/authorize`, `/token`, or the same below the issuer).
+const GUESSED_SEGMENTS: &[&str] = &["/register", "/authorize", "/token"];
+
+/// Whether a request went to a path ending in a flow endpoint's usual name, on any origin: where
+/// the deployment serves nothing, it is still a guess.
+fn looks_like_flow_endpoint(request: &Request<'_>) -> bool {
+    let path = request.path().trim_end_matches('/');
+    GUESSED_SEGMENTS
+        .iter()
+        .any(|segment| path.ends_with(segment))
 }
 
 /// `discovery-failure-ends-cleanly`: in a deployment whose authorization server metadata cannot be
@@ -540,7 +613,7 @@ pub fn discovery_failure_ends_cleanly(obs: &Observation) -> Finding {
     }
     let guessed: Vec<Request<'_>> = all
         .iter()
-        .filter(|r| FLOW_ENDPOINTS.contains(&r.endpoint))
+        .filter(|r| FLOW_ENDPOINTS.contains(&r.endpoint) || looks_like_flow_endpoint(r))
         .copied()
         .collect();
     if !guessed.is_empty() {
@@ -1020,15 +1093,35 @@ mod tests {
         ));
     }
 
+    /// A successful GET whose response is the JSON document `doc`.
+    fn document(obs: &mut Observation, role: Role, path: &str, doc: serde_json::Value) {
+        request(role, "GET", path)
+            .response_body(&doc.to_string())
+            .push(obs);
+    }
+
+    fn prm_naming(resource: &str) -> serde_json::Value {
+        serde_json::json!({ "resource": resource, "authorization_servers": [AS] })
+    }
+
+    fn as_metadata(issuer: &str, methods: Option<&[&str]>) -> serde_json::Value {
+        let mut doc = serde_json::json!({ "issuer": issuer });
+        if let Some(methods) = methods {
+            doc["code_challenge_methods_supported"] = serde_json::json!(methods);
+        }
+        doc
+    }
+
     #[test]
     fn refusal_needs_the_point_of_refusal_and_nothing_after() {
+        let other = prm_naming("https://other.example/mcp");
         let mut good = observation();
-        get(&mut good, Mcp, PRM_PATH, 200);
+        document(&mut good, Mcp, PRM_PATH, other.clone());
         good.exit = ClientExit::Code(1);
         assert!(resource_mismatch_rejected(&good).is_met());
 
         let mut bad = observation();
-        get(&mut bad, Mcp, PRM_PATH, 200);
+        document(&mut bad, Mcp, PRM_PATH, other);
         get(&mut bad, As, RFC8414, 200);
         flow(&mut bad);
         let finding = resource_mismatch_rejected(&bad);
@@ -1038,32 +1131,69 @@ mod tests {
         let nothing = resource_mismatch_rejected(&observation());
         assert!(nothing.is_violated());
         assert!(nothing.message().contains("did not reach the point"));
+
+        // The metadata names this very server: stopping there refuses nothing.
+        let mut matching = observation();
+        document(
+            &mut matching,
+            Mcp,
+            PRM_PATH,
+            prm_naming(&format!("{MCP}/mcp")),
+        );
+        let finding = resource_mismatch_rejected(&matching);
+        assert!(finding.is_violated(), "{finding:?}");
+        assert!(
+            finding.message().contains("nothing to refuse"),
+            "{finding:?}"
+        );
     }
 
     #[test]
     fn issuer_mismatch_refusal_forbids_registration_too() {
+        let other = as_metadata(&format!("{AS}/mismatched-issuer"), Some(&["S256"]));
         let mut good = observation();
-        get(&mut good, As, RFC8414, 200);
+        document(&mut good, As, RFC8414, other.clone());
         assert!(metadata_issuer_rejected(&good).is_met());
 
         let mut bad = observation();
-        get(&mut bad, As, RFC8414, 200);
+        document(&mut bad, As, RFC8414, other);
         request(As, "POST", "/register").status(201).push(&mut bad);
         assert!(metadata_issuer_rejected(&bad).is_violated());
         assert!(metadata_issuer_rejected(&observation()).is_violated());
+
+        let mut matching = observation();
+        document(&mut matching, As, RFC8414, as_metadata(AS, Some(&["S256"])));
+        assert!(metadata_issuer_rejected(&matching).is_violated());
     }
 
     #[test]
     fn pkce_refusal_forbids_the_authorization_request() {
         let mut good = observation();
-        get(&mut good, As, RFC8414, 200);
+        document(&mut good, As, RFC8414, as_metadata(AS, None));
         request(As, "POST", "/register").status(201).push(&mut good);
         assert!(pkce_support_required(&good).is_met());
+        let mut plain_only = observation();
+        document(
+            &mut plain_only,
+            As,
+            RFC8414,
+            as_metadata(AS, Some(&["plain"])),
+        );
+        assert!(pkce_support_required(&plain_only).is_met());
 
         let mut bad = observation();
-        get(&mut bad, As, RFC8414, 200);
+        document(&mut bad, As, RFC8414, as_metadata(AS, None));
         flow(&mut bad);
         assert!(pkce_support_required(&bad).is_violated());
+
+        let mut advertised = observation();
+        document(
+            &mut advertised,
+            As,
+            RFC8414,
+            as_metadata(AS, Some(&["S256"])),
+        );
+        assert!(pkce_support_required(&advertised).is_violated());
     }
 
     #[test]
@@ -1092,6 +1222,66 @@ mod tests {
         let mut idle = observation();
         idle.exit = ClientExit::Code(1);
         assert!(discovery_failure_ends_cleanly(&idle).is_violated());
+    }
+
+    #[test]
+    fn discovery_failure_flags_guesses_on_any_origin() {
+        let mut good = observation();
+        get(&mut good, Mcp, PRM_PATH, 200);
+        get(&mut good, As, RFC8414, 404);
+        get(&mut good, As, OIDC, 404);
+        assert!(discovery_failure_ends_cleanly(&good).is_met());
+
+        // The 2025-03-26 defaults on the MCP origin, where this deployment serves nothing.
+        let mut legacy_defaults = good.clone();
+        request(Mcp, "POST", "/register")
+            .status(404)
+            .push(&mut legacy_defaults);
+        request(Mcp, "GET", "/authorize?response_type=code")
+            .status(404)
+            .push(&mut legacy_defaults);
+        let finding = discovery_failure_ends_cleanly(&legacy_defaults);
+        assert!(finding.is_violated(), "{finding:?}");
+        assert!(finding.message().contains("/register"), "{finding:?}");
+        assert!(finding.message().contains("/authorize"), "{finding:?}");
+
+        // A token endpoint guessed below an issuer path, on the authorization server's origin.
+        let mut below_issuer = good.clone();
+        request(As, "POST", "/tenant1/token/")
+            .status(404)
+            .push(&mut below_issuer);
+        assert!(discovery_failure_ends_cleanly(&below_issuer).is_violated());
+
+        // Paths that only contain the names are no guesses.
+        let mut unrelated = good.clone();
+        get(&mut unrelated, As, "/tokens/list", 404);
+        assert!(discovery_failure_ends_cleanly(&unrelated).is_met());
+    }
+
+    #[test]
+    fn order_fails_a_client_that_stopped_before_every_candidate_failed() {
+        // Root issuer: RFC 8414 404, then the client gave up without trying OIDC.
+        let mut stopped = observation();
+        get(&mut stopped, Mcp, PRM_PATH, 200);
+        get(&mut stopped, As, RFC8414, 404);
+        let finding = as_metadata_priority_order(&stopped);
+        assert!(finding.is_violated(), "{finding:?}");
+        assert!(finding.message().contains(OIDC), "{finding:?}");
+
+        let mut all_tried = stopped.clone();
+        get(&mut all_tried, As, OIDC, 404);
+        assert!(as_metadata_priority_order(&all_tried).is_met());
+
+        // The PRM: the path-inserted URL failed and the root one was never tried.
+        let mut prm_stopped = observation();
+        challenge_401(&mut prm_stopped, None);
+        get(&mut prm_stopped, Mcp, PRM_PATH, 404);
+        let finding = prm_priority_order(&prm_stopped);
+        assert!(finding.is_violated(), "{finding:?}");
+        assert!(
+            finding.message().contains("stopped before trying"),
+            "{finding:?}"
+        );
     }
 
     fn legacy() -> Observation {

@@ -6,10 +6,12 @@
 
 use std::collections::BTreeSet;
 
+use mcp_authlab_mock_idp::redact::fingerprint;
+
 use crate::check::Finding;
 use crate::client::observation::{Endpoint, Observation, Request};
 
-use super::authorization::label;
+use super::authorization::{label, labels};
 
 const NO_AUTHORIZATION: &str = "the client never sent an authorization request";
 
@@ -104,9 +106,26 @@ fn first_request_uses_challenge(obs: &Observation) -> Finding {
         return Finding::violated(NO_AUTHORIZATION);
     };
     let Some((challenge, challenged)) = challenged_before(obs, first.event.seq) else {
-        return Finding::not_judged(
-            "no 401 challenge from the MCP server named a scope before the authorization request",
-        );
+        // The deployment names a scope in every 401: a client without one before authorizing
+        // never made the request that gets the challenge (it hard-coded its scope, say).
+        let unauthorized = obs
+            .mcp_requests()
+            .iter()
+            .filter(|r| r.status() == 401 && r.event.seq < first.event.seq)
+            .count();
+        return Finding::violated(if unauthorized == 0 {
+            format!(
+                "the client authorized ({}) without first making the MCP request that gets the \
+                 401 challenge, so it could not have taken the scope from it",
+                label(&first)
+            )
+        } else {
+            format!(
+                "none of the {unauthorized} 401 answer(s) before the authorization request {} \
+                 named a scope, so the client never got the challenge whose scope it had to use",
+                label(&first)
+            )
+        });
     };
     let asked = requested(&first);
     if asked.is_superset(&challenged) {
@@ -277,6 +296,89 @@ pub fn scope_step_up_escalation(obs: &Observation) -> Finding {
             label(&next),
             shown(&asked)
         ))
+    }
+}
+
+/// The fingerprints of the access tokens the token endpoint issued after `after` (a trace number).
+/// Response bodies are kept redacted: the `access_token` field holds the fingerprint.
+fn tokens_issued_after(obs: &Observation, after: u64) -> BTreeSet<String> {
+    obs.requests_to(Endpoint::Token)
+        .iter()
+        .filter(|r| r.event.seq > after && (200..300).contains(&r.status()))
+        .filter_map(|r| {
+            let body: serde_json::Value =
+                serde_json::from_str(r.event.response_body.as_deref()?).ok()?;
+            Some(body.get("access_token")?.as_str()?.to_string())
+        })
+        .collect()
+}
+
+/// The JSON-RPC method of an MCP request (a single message), if it has one.
+fn rpc_method(request: &Request<'_>) -> Option<String> {
+    Some(request.json()?.get("method")?.as_str()?.to_string())
+}
+
+/// Whether an MCP request needs the token in a step-up deployment: `initialize` and
+/// notifications are answered without one there, so their 2xx proves nothing about the token.
+fn needs_the_token(request: &Request<'_>) -> bool {
+    request.method() == "POST"
+        && rpc_method(request)
+            .is_some_and(|m| m != "initialize" && !m.starts_with("notifications/"))
+}
+
+/// `scope-step-up-retried` (C-SCOPE-2): after the first 403 `insufficient_scope`, the client
+/// obtained a new token and an MCP request that needs one (not `initialize`, not a notification)
+/// was accepted (2xx) with it: the step-up went through, not only the authorization request.
+pub fn scope_step_up_retried(obs: &Observation) -> Finding {
+    let Some((forbidden, challenged)) = first_insufficient_scope(obs) else {
+        return Finding::violated(NO_STEP_UP);
+    };
+    let issued = tokens_issued_after(obs, forbidden.event.seq);
+    if issued.is_empty() {
+        return Finding::violated(format!(
+            "the client obtained no new access token after the 403 insufficient_scope of {} \
+             (which named {})",
+            label(&forbidden),
+            shown(&challenged)
+        ));
+    }
+    let after: Vec<Request<'_>> = obs
+        .mcp_requests()
+        .into_iter()
+        .filter(|r| r.event.seq > forbidden.event.seq && needs_the_token(r))
+        .collect();
+    let with_new_token = |r: &&Request<'_>| {
+        r.bearer()
+            .is_some_and(|token| issued.contains(&fingerprint(token)))
+    };
+    match after
+        .iter()
+        .find(|r| with_new_token(r) && (200..300).contains(&r.status()))
+    {
+        Some(accepted) => Finding::met(format!(
+            "after the 403 of {} the client got a new token and {} ({}) was accepted with it",
+            label(&forbidden),
+            label(accepted),
+            rpc_method(accepted).unwrap_or_default()
+        )),
+        None => {
+            let tried: Vec<Request<'_>> = after.iter().filter(with_new_token).copied().collect();
+            Finding::violated(if tried.is_empty() {
+                format!(
+                    "after the 403 of {} the client got {} new token(s) but sent no MCP request \
+                     that needs one with them (it did not retry)",
+                    label(&forbidden),
+                    issued.len()
+                )
+            } else {
+                format!(
+                    "after the 403 of {} the client retried with a new token, but no request was \
+                     accepted: {}",
+                    label(&forbidden),
+                    labels(&tried)
+                )
+            })
+        }
     }
 }
 
@@ -511,10 +613,26 @@ mod tests {
         let mut no_scope = observation();
         challenge(&mut no_scope, 401, r#"Bearer resource_metadata="http://x""#);
         authorize(&mut no_scope, None);
-        assert!(matches!(
-            scope_from_www_authenticate(&no_scope),
-            Finding::NotJudged(_)
-        ));
+        let finding = scope_from_www_authenticate(&no_scope);
+        assert!(finding.is_violated(), "{finding:?}");
+        assert!(finding.message().contains("named a scope"), "{finding:?}");
+    }
+
+    #[test]
+    fn from_www_authenticate_needs_the_challenge() {
+        // A client that hard-codes the scope and authorizes without the unauthenticated request.
+        let mut hard_coded = observation();
+        prm(&mut hard_coded, None);
+        authorize(&mut hard_coded, Some("mcp:basic"));
+        let finding = scope_from_www_authenticate(&hard_coded);
+        assert!(finding.is_violated(), "{finding:?}");
+        assert!(
+            finding
+                .message()
+                .contains("without first making the MCP request"),
+            "{finding:?}"
+        );
+        assert!(scope_step_up_initial(&hard_coded).is_violated());
     }
 
     fn scopes_supported_flow(prm_scopes: Option<&[&str]>, asked: Option<&str>) -> Observation {
@@ -587,6 +705,86 @@ mod tests {
         assert!(scope_step_up_escalation(&never)
             .message()
             .contains("never reached the step-up"));
+    }
+
+    fn token(obs: &mut Observation, access_token: &str) {
+        request(Role::AuthorizationServer, "POST", "/token")
+            .body("grant_type=authorization_code&code=c")
+            .response_body(
+                &serde_json::json!({ "access_token": fingerprint(access_token) }).to_string(),
+            )
+            .push(obs);
+    }
+
+    fn mcp_call(obs: &mut Observation, method: &str, access_token: &str, status: u16) {
+        request(Role::McpServer, "POST", "/mcp")
+            .header("authorization", &format!("Bearer {access_token}"))
+            .body(&serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method}).to_string())
+            .status(status)
+            .push(obs);
+    }
+
+    /// The step-up flow up to the 403 of tools/call with the first token `t1`.
+    fn forbidden_tools_call() -> Observation {
+        let mut obs = www_authenticate_flow(Some("mcp:basic"));
+        token(&mut obs, "t1");
+        mcp_call(&mut obs, "tools/list", "t1", 200);
+        request(Role::McpServer, "POST", "/mcp")
+            .header("authorization", "Bearer t1")
+            .body(r#"{"jsonrpc":"2.0","id":3,"method":"tools/call"}"#)
+            .status(403)
+            .response_header(
+                "www-authenticate",
+                r#"Bearer error="insufficient_scope", scope="mcp:basic mcp:write""#,
+            )
+            .push(&mut obs);
+        obs
+    }
+
+    #[test]
+    fn step_up_retried() {
+        let mut good = forbidden_tools_call();
+        authorize(&mut good, Some("mcp:basic mcp:write"));
+        token(&mut good, "t2");
+        mcp_call(&mut good, "tools/call", "t2", 200);
+        let finding = scope_step_up_retried(&good);
+        assert!(finding.is_met(), "{finding:?}");
+        assert!(!finding.message().contains("t2"), "{finding:?}");
+
+        // Re-authorized, but retried with the old token.
+        let mut old_token = forbidden_tools_call();
+        authorize(&mut old_token, Some("mcp:basic mcp:write"));
+        token(&mut old_token, "t2");
+        mcp_call(&mut old_token, "tools/call", "t1", 200);
+        let finding = scope_step_up_retried(&old_token);
+        assert!(finding.is_violated(), "{finding:?}");
+        assert!(finding.message().contains("did not retry"), "{finding:?}");
+
+        // Only an initialize (answered without a token in this deployment) with the new token.
+        let mut initialize_only = forbidden_tools_call();
+        authorize(&mut initialize_only, Some("mcp:basic mcp:write"));
+        token(&mut initialize_only, "t2");
+        mcp_call(&mut initialize_only, "initialize", "t2", 200);
+        assert!(scope_step_up_retried(&initialize_only).is_violated());
+
+        // The retry with the new token was refused again.
+        let mut refused = forbidden_tools_call();
+        authorize(&mut refused, Some("mcp:basic mcp:write"));
+        token(&mut refused, "t2");
+        mcp_call(&mut refused, "tools/call", "t2", 403);
+        let finding = scope_step_up_retried(&refused);
+        assert!(
+            finding.message().contains("no request was accepted"),
+            "{finding:?}"
+        );
+
+        // No new token at all (the no-step-up client), and never reaching the 403.
+        let finding = scope_step_up_retried(&forbidden_tools_call());
+        assert!(
+            finding.message().contains("no new access token"),
+            "{finding:?}"
+        );
+        assert!(scope_step_up_retried(&observation()).is_violated());
     }
 
     #[test]

@@ -531,31 +531,46 @@ pub fn client_credentials_jwt_verified(obs: &Observation) -> Finding {
 
 /// `gives-up-on-unresponsive-token-endpoint` (C-TIMEOUT-1): the token endpoint accepts the
 /// connection and never answers; the client must time the request out and stop (any exit code)
-/// instead of hanging. Judged only once the client got a code (an authorization request answered
-/// with a redirect), the point where it goes to the token endpoint. (The hanging request itself
-/// never completes, so the trace does not show it.)
+/// instead of hanging. Judged only once a token request (any grant) reached the endpoint that
+/// hangs: the mock traces it when it arrives, without a response.
 pub fn gives_up_on_unresponsive_token_endpoint(obs: &Observation) -> Finding {
-    let got_code = obs
-        .authorization_requests()
-        .iter()
-        .any(|r| (300..400).contains(&r.status()));
-    if !got_code {
-        return Finding::violated(
-            "the client never got an authorization code, so it did not reach the token endpoint \
-             that hangs",
-        );
-    }
+    let token_requests = obs.token_requests(None);
+    let Some(hung) = token_requests.iter().find(|r| !r.answered()) else {
+        let got_code = obs
+            .authorization_requests()
+            .iter()
+            .any(|r| (300..400).contains(&r.status()));
+        return Finding::violated(if got_code {
+            format!(
+                "the client got an authorization code but never sent a token request that \
+                 reached the token endpoint that hangs; {}",
+                super::outcome::describe_exit(&obs.exit)
+            )
+        } else {
+            format!(
+                "the client never got an authorization code nor sent a token request, so it did \
+                 not reach the token endpoint that hangs; {}",
+                super::outcome::describe_exit(&obs.exit)
+            )
+        });
+    };
+    let grant = hung.form("grant_type").unwrap_or_else(|| "none".into());
     match &obs.exit {
         ClientExit::TimedOut(after) => Finding::violated(format!(
             "the client was still waiting after {} s (killed by the harness): its token request \
-             has no timeout",
-            after.as_secs()
+             ({}, grant_type {grant}) has no timeout",
+            after.as_secs(),
+            hung.summary()
         )),
         ClientExit::Code(code) => Finding::met(format!(
-            "the client gave up on the token endpoint and exited with code {code}"
+            "the client's token request ({}, grant_type {grant}) got no answer; the client gave \
+             up and exited with code {code}",
+            hung.summary()
         )),
         ClientExit::Signal(signal) => Finding::met(format!(
-            "the client stopped (signal {signal}) instead of waiting forever"
+            "the client's token request ({}, grant_type {grant}) got no answer; the client \
+             stopped (signal {signal}) instead of waiting forever",
+            hung.summary()
         )),
     }
 }
@@ -859,11 +874,49 @@ mod tests {
         )
         .status(302)
         .push(&mut obs);
+        // A code but no token request: the client crashed on the callback.
         obs.exit = ClientExit::Code(1);
-        assert!(gives_up_on_unresponsive_token_endpoint(&obs).is_met());
+        let crashed = gives_up_on_unresponsive_token_endpoint(&obs);
+        assert!(crashed.is_violated(), "{crashed:?}");
+        assert!(
+            crashed.message().contains("never sent a token request"),
+            "{crashed:?}"
+        );
+
+        request(Role::AuthorizationServer, "POST", "/token")
+            .body("grant_type=authorization_code&code=SECRETCODE")
+            .unanswered()
+            .push(&mut obs);
+        let finding = gives_up_on_unresponsive_token_endpoint(&obs);
+        assert!(finding.is_met(), "{finding:?}");
+        assert!(
+            finding.message().contains("grant_type authorization_code"),
+            "{finding:?}"
+        );
+        assert!(!finding.message().contains("SECRETCODE"), "{finding:?}");
         obs.exit = ClientExit::TimedOut(std::time::Duration::from_secs(30));
         let finding = gives_up_on_unresponsive_token_endpoint(&obs);
         assert!(finding.is_violated(), "{finding:?}");
         assert!(finding.message().contains("30 s"));
+    }
+
+    #[test]
+    fn a_client_credentials_request_reaches_the_hanging_token_endpoint_too() {
+        let mut obs = observation();
+        request(Role::AuthorizationServer, "POST", "/token")
+            .body("grant_type=client_credentials")
+            .unanswered()
+            .push(&mut obs);
+        obs.exit = ClientExit::Code(1);
+        assert!(gives_up_on_unresponsive_token_endpoint(&obs).is_met());
+
+        // Answered token requests are not the one that hangs.
+        let mut answered = observation();
+        request(Role::AuthorizationServer, "POST", "/token")
+            .body("grant_type=client_credentials")
+            .status(400)
+            .push(&mut answered);
+        answered.exit = ClientExit::Code(1);
+        assert!(gives_up_on_unresponsive_token_endpoint(&answered).is_violated());
     }
 }

@@ -28,6 +28,13 @@ pub fn find(id: &str) -> Option<Scenario> {
 mod tests {
     use std::collections::BTreeSet;
 
+    use mcp_authlab_mock_idp::trace::Role;
+    use mcp_authlab_reports::Outcome;
+
+    use crate::client::observation::test_support::{observation, request, AS, MCP};
+    use crate::client::observation::{ClientExit, Observation};
+    use crate::client::run::default_version;
+
     #[test]
     fn scenario_ids_are_unique_and_checks_ids_unique_within_a_scenario() {
         let all = super::all();
@@ -89,5 +96,74 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The scenarios whose checks, at the scenario's default version, give no fail and no warn on
+    /// `obs`: each would pass a client that behaved as `obs` shows.
+    fn passed_by(obs: &Observation) -> Vec<String> {
+        super::all()
+            .iter()
+            .filter_map(|scenario| {
+                let version = default_version(scenario).expect(scenario.id);
+                let results: Vec<_> = scenario
+                    .checks
+                    .iter()
+                    .map(|check| check.evaluate(obs, version))
+                    .collect();
+                let caught = results
+                    .iter()
+                    .any(|r| matches!(r.outcome, Outcome::Fail | Outcome::Warn));
+                (!caught).then(|| {
+                    let outcomes: Vec<String> = results
+                        .iter()
+                        .map(|r| format!("{} {:?}: {}", r.id, r.outcome, r.message))
+                        .collect();
+                    format!("{} [{}]", scenario.id, outcomes.join("; "))
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_scenario_passes_a_client_that_did_nothing() {
+        let mut idle = observation();
+        idle.exit = ClientExit::Code(0);
+        let passed = passed_by(&idle);
+        assert!(passed.is_empty(), "{passed:#?}");
+    }
+
+    #[test]
+    fn no_scenario_passes_a_client_that_stopped_after_the_protected_resource_metadata() {
+        // The first unauthenticated MCP request (401 with the usual challenge), the protected
+        // resource metadata of the default deployment, then a clean exit.
+        let mut stopped = observation();
+        request(Role::McpServer, "POST", "/mcp")
+            .header("content-type", "application/json")
+            .body(r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#)
+            .status(401)
+            .response_header(
+                "www-authenticate",
+                &format!(
+                    r#"Bearer resource_metadata="{MCP}/.well-known/oauth-protected-resource/mcp", scope="mcp:basic""#
+                ),
+            )
+            .push(&mut stopped);
+        request(
+            Role::McpServer,
+            "GET",
+            "/.well-known/oauth-protected-resource/mcp",
+        )
+        .response_body(
+            &serde_json::json!({
+                "resource": format!("{MCP}/mcp"),
+                "authorization_servers": [AS],
+                "scopes_supported": ["mcp:basic"],
+            })
+            .to_string(),
+        )
+        .push(&mut stopped);
+        stopped.exit = ClientExit::Code(0);
+        let passed = passed_by(&stopped);
+        assert!(passed.is_empty(), "{passed:#?}");
     }
 }

@@ -67,6 +67,15 @@ const SCOPE_STEP_UP_ESCALATION: Check<Observation> = Check {
     run: s::scope_step_up_escalation,
 };
 
+const SCOPE_STEP_UP_RETRIED: Check<Observation> = Check {
+    id: "scope-step-up-retried",
+    level: Level::Should,
+    requirement: "C-SCOPE-2",
+    section: STEP_UP_SECTION,
+    versions: SINCE_2025_11_25,
+    run: s::scope_step_up_retried,
+};
+
 const SCOPE_RETRY_LIMIT: Check<Observation> = Check {
     id: "scope-retry-limit",
     level: Level::Should,
@@ -240,7 +249,8 @@ pub fn scenarios() -> Vec<Scenario> {
             id: "auth/scope-step-up",
             description: "initialize needs no token; other requests need mcp:basic (401 names it); \
                           tools/call also needs mcp:write (403 insufficient_scope with scope=\"mcp:basic \
-                          mcp:write\"): the client re-authorizes with the larger scope",
+                          mcp:write\"): the client re-authorizes with the larger scope and retries the call \
+                          with the new token",
             official: true,
             versions: SINCE_2025_11_25,
             variants: &[],
@@ -253,6 +263,7 @@ pub fn scenarios() -> Vec<Scenario> {
             checks: vec![
                 SCOPE_STEP_UP_INITIAL,
                 SCOPE_STEP_UP_ESCALATION,
+                SCOPE_STEP_UP_RETRIED,
                 PKCE_CHALLENGE_FRESH,
                 CLIENT_COMPLETED,
             ],

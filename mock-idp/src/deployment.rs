@@ -155,7 +155,7 @@ impl Deployment {
 
         let keys = options.keys.unwrap_or_else(|| Arc::new(Keys::new()));
         let state = IdpState::with_parts(options.config, behaviour, urls, http, keys)?;
-        state.keys.prewarm();
+        state.keys.prewarm(state.config.signing_alg);
 
         let mut listeners = vec![(Role::McpServer, mcp_listener)];
         listeners.extend(as_listener.map(|l| (Role::AuthorizationServer, l)));

@@ -81,12 +81,13 @@ impl Keys {
         Self::default()
     }
 
-    /// Starts generating both keys in the background.
-    pub fn prewarm(self: &Arc<Self>) {
+    /// Generates, in the background, the key access tokens are signed with; the other key is made
+    /// when first needed (the JWKS, a client assertion). Keys shared by several deployments are
+    /// generated once.
+    pub fn prewarm(self: &Arc<Self>, signing: SigningAlg) {
         let keys = Arc::clone(self);
         tokio::spawn(async move {
-            let _ = keys.signing_key(SigningAlg::ES256).await;
-            let _ = keys.signing_key(SigningAlg::RS256).await;
+            let _ = keys.signing_key(signing).await;
         });
     }
 

@@ -2,7 +2,7 @@
 //! subscribers (the `idp` command prints it and writes JSON lines), secrets redacted.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -208,6 +208,17 @@ pub struct TraceLog {
     seq: AtomicU64,
     events: Mutex<Vec<TraceEvent>>,
     tx: broadcast::Sender<TraceEvent>,
+    /// Requests that arrived and are not recorded yet (see [`TraceLog::in_flight`]).
+    in_flight: AtomicUsize,
+}
+
+/// Counts one request as in flight until it is recorded or abandoned (dropped).
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Default for TraceLog {
@@ -216,6 +227,7 @@ impl Default for TraceLog {
             seq: AtomicU64::new(0),
             events: Mutex::new(Vec::new()),
             tx: broadcast::channel(1024).0,
+            in_flight: AtomicUsize::new(0),
         }
     }
 }
@@ -228,6 +240,17 @@ impl TraceLog {
     /// Every event so far, in the order the requests finished.
     pub fn events(&self) -> Vec<TraceEvent> {
         self.events.lock().unwrap().clone()
+    }
+
+    /// How many requests have arrived and are not in [`TraceLog::events`] yet: a harness that
+    /// wants the whole trace of a client that has exited waits only while this is above zero.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
+    fn begin(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        InFlight(&self.in_flight)
     }
 
     fn record(&self, mut event: TraceEvent) {
@@ -323,6 +346,7 @@ pub async fn record(
     request: Request,
     next: Next,
 ) -> Response {
+    let in_flight = state.trace.begin();
     let started = Instant::now();
     let timestamp_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -380,6 +404,7 @@ pub async fn record(
                 raw: Some(Arc::new(raw)),
                 raw_response: None,
             });
+            drop(in_flight);
             // Never answers; the future is dropped when the client gives up or the mock stops.
             return std::future::pending::<Response>().await;
         }
@@ -619,5 +644,39 @@ mod tests {
                 .contains("‹redacted:"),
             "{traced}"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_count_as_in_flight_until_recorded() {
+        let state = IdpState::for_tests(&["slow-metadata"]);
+        let app = crate::deployment::origin_app(&state, Role::AuthorizationServer);
+        let request = Request::get("/.well-known/oauth-authorization-server")
+            .body(Body::empty())
+            .unwrap();
+        let pending = tokio::spawn(app.oneshot(request));
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        assert_eq!(state.trace.in_flight(), 1);
+        assert!(state.trace.events().is_empty());
+        let response = pending.await.unwrap().unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(state.trace.in_flight(), 0);
+        assert_eq!(state.trace.events().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_hanging_request_is_recorded_and_no_longer_in_flight() {
+        let state = IdpState::for_tests(&["hanging-token-endpoint"]);
+        let app = crate::deployment::origin_app(&state, Role::AuthorizationServer);
+        let request = Request::post("/token")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("grant_type=client_credentials"))
+            .unwrap();
+        let pending = tokio::spawn(app.oneshot(request));
+        while state.trace.events().is_empty() {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(state.trace.in_flight(), 0);
+        assert!(!state.trace.events()[0].completed);
+        pending.abort();
     }
 }

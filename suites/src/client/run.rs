@@ -28,8 +28,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// trace (every response the client received is in the trace already: the mock records an
 /// exchange before it sends the response).
 pub const SETTLE: Duration = Duration::from_millis(50);
-/// The trace is taken once it has not grown for this long (or after [`SETTLE`]).
-const SETTLE_QUIET: Duration = Duration::from_millis(5);
+/// The trace is taken once nothing is in flight and it has not grown for this long (or after
+/// [`SETTLE`]).
+const SETTLE_QUIET: Duration = Duration::from_millis(1);
 
 /// The client under test.
 #[derive(Debug, Clone)]
@@ -311,19 +312,21 @@ async fn execute(
     judge(scenario, &observation, client.lines, timeout, result)
 }
 
-/// The trace once it has stopped growing for [`SETTLE_QUIET`], at most [`SETTLE`] from now.
+/// The trace once no request is being answered (the mock counts requests in flight) and none
+/// arrived during [`SETTLE_QUIET`], at most [`SETTLE`] from now. The quiet window covers a request
+/// the client sent just before it exited that the server has not picked up yet.
 async fn settled_events(deployment: &Deployment) -> Vec<TraceEvent> {
+    let trace = &deployment.state().trace;
     let deadline = tokio::time::Instant::now() + SETTLE;
-    let mut events = deployment.state().trace.events();
-    while tokio::time::Instant::now() < deadline {
+    let mut seen = trace.events().len();
+    loop {
         tokio::time::sleep(SETTLE_QUIET).await;
-        let now = deployment.state().trace.events();
-        if now.len() == events.len() {
-            return now;
+        let now = trace.events().len();
+        if (trace.in_flight() == 0 && now == seen) || tokio::time::Instant::now() >= deadline {
+            return trace.events();
         }
-        events = now;
+        seen = now;
     }
-    events
 }
 
 /// The variables that point a client at a CA bundle: the mock's CA in TLS scenarios, unset in

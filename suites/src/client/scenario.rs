@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use mcp_authlab_mock_idp::config::SigningAlg;
 use mcp_authlab_mock_idp::{Behaviour, Config};
 use mcp_authlab_reports::SpecVersion;
 
@@ -99,9 +100,12 @@ impl Scenario {
         suites
     }
 
-    /// Prepares the setup (default config, no context, then the scenario's `prepare`).
+    /// Prepares the setup: the default config with ES256 access tokens (an RSA key takes the mock
+    /// ~150 ms to generate, an EC key ~1 ms, and clients do not read access tokens), no context,
+    /// then the scenario's `prepare`.
     pub fn setup(&self) -> Result<Setup, SetupError> {
         let mut setup = Setup::default();
+        setup.config.signing_alg = SigningAlg::ES256;
         if let Some(prepare) = self.prepare {
             prepare(&mut setup)?;
         }

@@ -155,7 +155,11 @@ pub struct Exchange {
     pub to: String,
     pub method: String,
     pub url: String,
+    /// The response status; 0 when no response was sent (`answered` is false).
     pub status: u16,
+    /// False for a request the server never answered (a deliberately hanging endpoint).
+    #[serde(default = "answered_default", skip_serializing_if = "is_true")]
+    pub answered: bool,
     pub duration_ms: u64,
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub request_headers: std::collections::BTreeMap<String, String>,
@@ -165,6 +169,14 @@ pub struct Exchange {
     pub response_headers: std::collections::BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_body: Option<String>,
+}
+
+fn answered_default() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -374,6 +386,31 @@ mod tests {
         let mut report = report_with(Outcome::Fail, true);
         report.scenarios[0].verdict = Verdict::Error;
         assert!(!report.has_unexpected_failures());
+    }
+
+    #[test]
+    fn unanswered_exchanges_say_so_and_answered_ones_stay_terse() {
+        let mut exchange = Exchange {
+            seq: 1,
+            from: "client".into(),
+            to: "authorization_server".into(),
+            method: "POST".into(),
+            url: "http://127.0.0.1:1/token".into(),
+            status: 200,
+            answered: true,
+            duration_ms: 1,
+            request_headers: Default::default(),
+            request_body: None,
+            response_headers: Default::default(),
+            response_body: None,
+        };
+        let terse = serde_json::to_string(&exchange).unwrap();
+        assert!(!terse.contains("answered"), "{terse}");
+        assert!(serde_json::from_str::<Exchange>(&terse).unwrap().answered);
+        exchange.answered = false;
+        exchange.status = 0;
+        let hanging = serde_json::to_string(&exchange).unwrap();
+        assert!(hanging.contains(r#""answered":false"#), "{hanging}");
     }
 
     #[test]

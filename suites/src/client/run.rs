@@ -524,6 +524,7 @@ pub fn exchange(observation: &Observation, event: &TraceEvent) -> Exchange {
         method: event.method.clone(),
         url: format!("{}{}", observation.origin(event.role), event.path),
         status: event.status,
+        answered: event.completed,
         duration_ms: event.duration_ms,
         request_headers: event.request_headers.clone(),
         request_body: event.request_body.clone(),

@@ -10,6 +10,7 @@
 use mcp_authlab_mock_idp::trace::Role;
 use mcp_authlab_mock_idp::urls;
 
+use super::scope::challenge_param;
 use crate::check::Finding;
 use crate::client::observation::{ClientExit, Endpoint, Observation, Request};
 
@@ -58,53 +59,6 @@ fn shown_list(obs: &Observation, requests: &[Request<'_>]) -> String {
         .map(|r| shown(obs, r))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// One auth-param of the first challenge in a `WWW-Authenticate` value (RFC 9110 §11.2: token or
-/// quoted-string values, `\` escapes in quoted strings). The mock writes these headers itself.
-pub fn challenge_param(header: &str, name: &str) -> Option<String> {
-    let mut rest = header.trim_start();
-    // Skip the scheme (`Bearer`).
-    let scheme_end = rest.find(char::is_whitespace)?;
-    rest = &rest[scheme_end..];
-    loop {
-        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
-        if rest.is_empty() {
-            return None;
-        }
-        let eq = rest.find('=')?;
-        let key = rest[..eq].trim();
-        rest = rest[eq + 1..].trim_start();
-        let value;
-        if let Some(quoted) = rest.strip_prefix('"') {
-            let mut out = String::new();
-            let mut chars = quoted.char_indices();
-            let mut end = None;
-            while let Some((i, c)) = chars.next() {
-                match c {
-                    '\\' => {
-                        if let Some((_, escaped)) = chars.next() {
-                            out.push(escaped);
-                        }
-                    }
-                    '"' => {
-                        end = Some(i + 1);
-                        break;
-                    }
-                    c => out.push(c),
-                }
-            }
-            rest = &quoted[end?..];
-            value = out;
-        } else {
-            let end = rest.find(',').unwrap_or(rest.len());
-            value = rest[..end].trim().to_string();
-            rest = &rest[end..];
-        }
-        if key.eq_ignore_ascii_case(name) {
-            return Some(value);
-        }
-    }
 }
 
 /// The `resource_metadata` the MCP server's first 401 challenge named, if it named one.
@@ -778,18 +732,6 @@ mod tests {
         request(As, "POST", "/token")
             .body("grant_type=authorization_code")
             .push(obs);
-    }
-
-    #[test]
-    fn challenge_params_are_parsed_with_quotes_and_escapes() {
-        let h = r#"Bearer error="invalid_token", resource_metadata="http://h/x\"y", scope=a"#;
-        assert_eq!(
-            challenge_param(h, "resource_metadata").as_deref(),
-            Some(r#"http://h/x"y"#)
-        );
-        assert_eq!(challenge_param(h, "scope").as_deref(), Some("a"));
-        assert_eq!(challenge_param(h, "realm"), None);
-        assert_eq!(challenge_param("Bearer", "scope"), None);
     }
 
     #[test]

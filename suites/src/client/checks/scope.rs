@@ -569,6 +569,18 @@ mod tests {
     }
 
     #[test]
+    fn challenge_params_are_parsed_with_quotes_and_escapes() {
+        let h = r#"Bearer error="invalid_token", resource_metadata="http://h/x\"y", scope=a"#;
+        assert_eq!(
+            challenge_param(h, "resource_metadata").as_deref(),
+            Some(r#"http://h/x"y"#)
+        );
+        assert_eq!(challenge_param(h, "scope").as_deref(), Some("a"));
+        assert_eq!(challenge_param(h, "realm"), None);
+        assert_eq!(challenge_param("Bearer", "scope"), None);
+    }
+
+    #[test]
     fn challenge_params_parse() {
         let header =
             r#"Bearer error="insufficient_scope", scope="a b", resource_metadata="http://x/y""#;

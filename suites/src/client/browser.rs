@@ -25,6 +25,10 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// The environment variable naming the file [`browse_logged`] appends its [`Delivery`] lines to.
 pub const DELIVERY_LOG_ENV: &str = "MCP_AUTHLAB_BROWSER_LOG";
 
+/// The `User-Agent` of the headless browser: how the checks tell an authorization request it
+/// made (on the client's behalf) from one the client made itself.
+pub const USER_AGENT: &str = concat!("mcp-authlab-browse/", env!("CARGO_PKG_VERSION"));
+
 /// A redirect target the browser reached, as one line of the delivery log:
 /// `<status> <url>` when it answered (any HTTP status), `unanswered <url>` when the connection was
 /// made and the request sent but no response came (closed, or [`REQUEST_TIMEOUT`]). The URL has
@@ -134,6 +138,7 @@ fn http_client() -> Result<reqwest::Client, BrowseError> {
             })?;
     }
     reqwest::Client::builder()
+        .user_agent(USER_AGENT)
         .timeout(REQUEST_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()

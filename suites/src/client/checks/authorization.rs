@@ -321,6 +321,21 @@ pub fn state_sent(obs: &Observation) -> Finding {
 /// received such a redirect did not reach the point of refusal. With `needs_metadata`, the
 /// client must also have read the authorization server metadata first (which advertises the
 /// RFC 9207 `iss` parameter).
+/// Whether the authorization response reached the client: always when the client sent the
+/// authorization request itself (it read the redirect); when the headless browser sent it on the
+/// client's behalf, only if the browser recorded an answer from the redirect target.
+fn delivered_to_client(obs: &Observation, authorization: &Request<'_>) -> bool {
+    let by_browser = authorization
+        .header("user-agent")
+        .is_some_and(|ua| ua == crate::client::browser::USER_AGENT);
+    !by_browser
+        || obs
+            .browser_deliveries
+            .iter()
+            .filter_map(|line| crate::client::browser::Delivery::parse(line))
+            .any(|d| d.status.is_some())
+}
+
 fn refused_after_redirect(obs: &Observation, what: &str, needs_metadata: bool) -> Finding {
     let Some(redirect) = obs
         .authorization_requests()
@@ -350,6 +365,19 @@ fn refused_after_redirect(obs: &Observation, what: &str, needs_metadata: bool) -
         .into_iter()
         .filter(|e| e.event.seq > redirect.event.seq)
         .collect();
+    if redeemed.is_empty() && !delivered_to_client(obs, &redirect) {
+        return Finding::violated(format!(
+            "the headless browser followed {} for the client but could not deliver the \
+             authorization response to the client's redirect URI (browser log: {}), so the \
+             client never saw {what} and did not reach the point where it had to reject it",
+            label(&redirect),
+            if obs.browser_deliveries.is_empty() {
+                "empty".to_string()
+            } else {
+                obs.browser_deliveries.join("; ")
+            }
+        ));
+    }
     if redeemed.is_empty() {
         Finding::met(format!(
             "the authorization response of {} carried {what}; the client exchanged no code \
@@ -979,6 +1007,39 @@ mod tests {
         assert!(iss_missing_rejected(&no_metadata)
             .message()
             .contains("never fetched the authorization server metadata"));
+    }
+
+    #[test]
+    fn a_redirect_the_headless_browser_could_not_deliver_is_not_a_refusal() {
+        use crate::client::browser::USER_AGENT;
+        let by_browser = |deliveries: &[&str]| {
+            let mut obs = observation();
+            request(
+                Role::AuthorizationServer,
+                "GET",
+                "/authorize?response_type=code&state=s1",
+            )
+            .header("user-agent", USER_AGENT)
+            .status(302)
+            .response_header(
+                "location",
+                "http://localhost:3000/callback?code=‹redacted:1›&state=other",
+            )
+            .push(&mut obs);
+            obs.browser_deliveries = deliveries.iter().map(|d| d.to_string()).collect();
+            obs
+        };
+        let undelivered = state_mismatch_rejected(&by_browser(&[]));
+        assert!(undelivered.is_violated(), "{undelivered:?}");
+        assert!(undelivered.message().contains("could not deliver"));
+        assert!(state_mismatch_rejected(&by_browser(&[
+            "unanswered http://localhost:3000/callback?state=other"
+        ]))
+        .is_violated());
+        let delivered = state_mismatch_rejected(&by_browser(&[
+            "200 http://localhost:3000/callback?state=other",
+        ]));
+        assert!(delivered.is_met(), "{delivered:?}");
     }
 
     #[test]

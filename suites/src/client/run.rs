@@ -30,7 +30,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const SETTLE: Duration = Duration::from_millis(50);
 /// The trace is taken once nothing is in flight and it has not grown for this long (or after
 /// [`SETTLE`]).
-const SETTLE_QUIET: Duration = Duration::from_millis(1);
+const SETTLE_QUIET: Duration = Duration::from_micros(500);
 
 /// The client under test.
 #[derive(Debug, Clone)]
@@ -273,9 +273,15 @@ async fn execute(
     let client = match env {
         Ok(env) => {
             let argv = target.command.argv_with_url(&ready.mcp_url);
-            tokio::task::spawn_blocking(move || spawn::run_client(&argv, &env, timeout))
-                .await
-                .map_err(|e| format!("the task watching the client failed: {e}"))
+            tokio::task::spawn_blocking(move || {
+                let run = spawn::run_client(&argv, &env, timeout);
+                // The quiet window of [`settled_events`], slept here: a blocking thread sleeps
+                // for exactly this long, the async timer would round it up to its 1 ms tick.
+                std::thread::sleep(SETTLE_QUIET);
+                run
+            })
+            .await
+            .map_err(|e| format!("the task watching the client failed: {e}"))
         }
         Err(e) => Err(e),
     };
@@ -313,19 +319,21 @@ async fn execute(
 }
 
 /// The trace once no request is being answered (the mock counts requests in flight) and none
-/// arrived during [`SETTLE_QUIET`], at most [`SETTLE`] from now. The quiet window covers a request
-/// the client sent just before it exited that the server has not picked up yet.
+/// arrived during the last [`SETTLE_QUIET`], at most [`SETTLE`] from now. The first quiet window
+/// has passed already when this is called (the client's watcher sleeps it once the client ended):
+/// it covers a request the client sent just before it exited that the server has not picked up.
 async fn settled_events(deployment: &Deployment) -> Vec<TraceEvent> {
     let trace = &deployment.state().trace;
     let deadline = tokio::time::Instant::now() + SETTLE;
-    let mut seen = trace.events().len();
+    let mut seen = None;
     loop {
-        tokio::time::sleep(SETTLE_QUIET).await;
         let now = trace.events().len();
-        if (trace.in_flight() == 0 && now == seen) || tokio::time::Instant::now() >= deadline {
+        let quiet = trace.in_flight() == 0 && seen.is_none_or(|before| before == now);
+        if quiet || tokio::time::Instant::now() >= deadline {
             return trace.events();
         }
-        seen = now;
+        seen = Some(now);
+        tokio::time::sleep(SETTLE_QUIET).await;
     }
 }
 

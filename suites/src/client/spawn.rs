@@ -18,7 +18,7 @@ pub const TERMINATE_GRACE: Duration = Duration::from_millis(500);
 /// The longest wait for a line of stdout before the client's exit and the timeout are checked again.
 const LINE_WAIT: Duration = Duration::from_millis(10);
 /// How often the client's exit is checked once its stdout is closed.
-const EXIT_POLL: Duration = Duration::from_millis(2);
+const EXIT_POLL: Duration = Duration::from_micros(500);
 /// After the client's group is dead, the longest wait for the rest of its stdout (a process that
 /// left the group may hold the pipe open, and may print forever).
 const DRAIN_WAIT: Duration = Duration::from_millis(300);

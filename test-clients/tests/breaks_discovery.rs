@@ -3,14 +3,13 @@
 //! check the brief names for it in its scenario (plus `client-completed-flow` where the break
 //! makes completing the flow impossible), with every other check of the scenario passing.
 
+mod support;
+
 use std::collections::BTreeSet;
 
-use mcp_authlab_reports::{Outcome, ScenarioResult, Verdict};
-use mcp_authlab_suites::client::command::ClientCommand;
+use mcp_authlab_reports::{Outcome, Verdict};
 use mcp_authlab_suites::client::scenarios;
-use mcp_authlab_suites::client::{run_scenario, ClientTarget, RunOptions};
-
-const CLIENT: &str = env!("CARGO_BIN_EXE_authlab-test-client");
+use support::*;
 
 /// Every scenario of `suites/src/client/scenarios/{discovery,registration}.rs`.
 const SCENARIOS: &[&str] = &[
@@ -36,109 +35,6 @@ const SCENARIOS: &[&str] = &[
     "auth/registration-auth-method-omitted",
 ];
 
-fn target(breaks: &[&str]) -> ClientTarget {
-    let mut argv = vec![CLIENT.to_string()];
-    for rule in breaks {
-        argv.push("--break".into());
-        argv.push(rule.to_string());
-    }
-    ClientTarget::new(ClientCommand::from_argv(argv).expect("a command"))
-}
-
-async fn run(scenario_id: &str, breaks: &[&str]) -> ScenarioResult {
-    let scenario = scenarios::find(scenario_id)
-        .unwrap_or_else(|| panic!("no scenario {scenario_id} in the catalogue"));
-    run_scenario(&target(breaks), &scenario, &RunOptions::default()).await
-}
-
-/// A readable account of a result for assertion messages (redacted fields only).
-fn account(result: &ScenarioResult) -> String {
-    let mut lines = vec![format!(
-        "{} -> {:?} {}",
-        result.id,
-        result.verdict,
-        result.error.as_deref().unwrap_or("")
-    )];
-    for check in &result.checks {
-        lines.push(format!(
-            "  {} {:?}: {}",
-            check.id, check.outcome, check.message
-        ));
-    }
-    lines.extend(result.output.iter().map(|l| format!("  | {l}")));
-    for exchange in &result.trace {
-        lines.push(format!(
-            "  #{} {} {} -> {}",
-            exchange.seq, exchange.method, exchange.url, exchange.status
-        ));
-    }
-    lines.join("\n")
-}
-
-fn not_passing(result: &ScenarioResult) -> BTreeSet<&str> {
-    result
-        .checks
-        .iter()
-        .filter(|c| matches!(c.outcome, Outcome::Fail | Outcome::Warn))
-        .map(|c| c.id.as_str())
-        .collect()
-}
-
-fn outcome_of(result: &ScenarioResult, id: &str) -> Outcome {
-    result
-        .checks
-        .iter()
-        .find(|c| c.id == id)
-        .unwrap_or_else(|| panic!("no check {id}:\n{}", account(result)))
-        .outcome
-}
-
-/// Runs `scenario` with the correct client (it must pass), then with `--break rule`: `check`
-/// must come out as `outcome`, and the checks that do not pass must be exactly `check` plus
-/// `collateral`.
-async fn assert_break(
-    rule: &str,
-    scenario: &str,
-    check: &str,
-    outcome: Outcome,
-    collateral: &[&str],
-) {
-    let correct = run(scenario, &[]).await;
-    assert_eq!(
-        correct.verdict,
-        Verdict::Pass,
-        "the correct client:\n{}",
-        account(&correct)
-    );
-    assert_eq!(outcome_of(&correct, check), Outcome::Pass);
-
-    let broken = run(scenario, &[rule]).await;
-    assert_eq!(
-        outcome_of(&broken, check),
-        outcome,
-        "--break {rule}:\n{}",
-        account(&broken)
-    );
-    let expected: BTreeSet<&str> = collateral.iter().copied().chain([check]).collect();
-    assert_eq!(
-        not_passing(&broken),
-        expected,
-        "--break {rule}:\n{}",
-        account(&broken)
-    );
-    let expected_verdict = if outcome == Outcome::Fail || !collateral.is_empty() {
-        Verdict::Fail
-    } else {
-        Verdict::Warn
-    };
-    assert_eq!(
-        broken.verdict,
-        expected_verdict,
-        "--break {rule}:\n{}",
-        account(&broken)
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_correct_client_passes_every_discovery_and_registration_scenario() {
     let mut failures = Vec::new();
@@ -160,8 +56,6 @@ fn every_scenario_of_the_two_files_is_covered() {
         .collect();
     assert_eq!(ours, SCENARIOS.iter().copied().collect());
 }
-
-const COMPLETED: &str = "client-completed-flow";
 
 #[tokio::test]
 async fn prm_root_first_fails_prm_priority_order() {

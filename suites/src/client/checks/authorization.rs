@@ -106,28 +106,57 @@ pub(crate) fn authorization_for<'a>(
         .rfind(|a| a.event.seq < exchange.event.seq)
 }
 
+/// Where a parameter travels: the query of an authorization request, the form body of a token
+/// request.
+#[derive(Clone, Copy)]
+enum Carried {
+    Query,
+    Form,
+}
+
+/// Each of `requests` (non-empty, named `kind` in messages) carries a non-empty `parameter`.
+fn every_request_has(
+    requests: &[Request<'_>],
+    kind: &str,
+    parameter: &str,
+    carried: Carried,
+) -> Finding {
+    let missing: Vec<Request<'_>> = requests
+        .iter()
+        .filter(|r| {
+            let value = match carried {
+                Carried::Query => r.query(parameter),
+                Carried::Form => r.form(parameter),
+            };
+            present(value).is_none()
+        })
+        .copied()
+        .collect();
+    if missing.is_empty() {
+        Finding::met(format!(
+            "every {kind} ({}) carried `{parameter}`",
+            requests.len()
+        ))
+    } else {
+        Finding::violated(format!(
+            "no `{parameter}` in the {kind} {}",
+            labels(&missing)
+        ))
+    }
+}
+
 /// Every authorization request carries a parameter (non-empty).
 fn every_authorization_has(obs: &Observation, parameter: &str) -> Finding {
     let authorizations = obs.authorization_requests();
     if authorizations.is_empty() {
         return Finding::not_judged(NO_AUTHORIZATION);
     }
-    let missing: Vec<Request<'_>> = authorizations
-        .iter()
-        .filter(|a| present(a.query(parameter)).is_none())
-        .copied()
-        .collect();
-    if missing.is_empty() {
-        Finding::met(format!(
-            "every authorization request ({}) carried `{parameter}`",
-            authorizations.len()
-        ))
-    } else {
-        Finding::violated(format!(
-            "no `{parameter}` in the authorization request {}",
-            labels(&missing)
-        ))
-    }
+    every_request_has(
+        &authorizations,
+        "authorization request",
+        parameter,
+        Carried::Query,
+    )
 }
 
 /// `pkce-code-challenge-sent` (C-PKCE-1): every authorization request carries `code_challenge`.
@@ -172,22 +201,7 @@ pub fn pkce_code_verifier_sent(obs: &Observation) -> Finding {
     if exchanges.is_empty() {
         return no_code_exchange(obs);
     }
-    let missing: Vec<Request<'_>> = exchanges
-        .iter()
-        .filter(|e| present(e.form("code_verifier")).is_none())
-        .copied()
-        .collect();
-    if missing.is_empty() {
-        Finding::met(format!(
-            "every code exchange ({}) carried code_verifier",
-            exchanges.len()
-        ))
-    } else {
-        Finding::violated(format!(
-            "no code_verifier in the code exchange {}",
-            labels(&missing)
-        ))
-    }
+    every_request_has(&exchanges, "code exchange", "code_verifier", Carried::Form)
 }
 
 /// `pkce-verifier-matches-challenge` (C-PKCE-1): the verifier of every code exchange matches the
@@ -479,22 +493,7 @@ pub fn resource_parameter_in_token(obs: &Observation) -> Finding {
             _ => Finding::violated("the client made no token request (other than a refresh)"),
         };
     }
-    let missing: Vec<Request<'_>> = requests
-        .iter()
-        .filter(|r| present(r.form("resource")).is_none())
-        .copied()
-        .collect();
-    if missing.is_empty() {
-        Finding::met(format!(
-            "every token request ({}) carried `resource`",
-            requests.len()
-        ))
-    } else {
-        Finding::violated(format!(
-            "no `resource` in the token request {}",
-            labels(&missing)
-        ))
-    }
+    every_request_has(&requests, "token request", "resource", Carried::Form)
 }
 
 /// `resource-parameter-in-refresh` (C-RES-1 read for every token request): every refresh
@@ -504,22 +503,7 @@ pub fn resource_parameter_in_refresh(obs: &Observation) -> Finding {
     if refreshes.is_empty() {
         return Finding::not_judged("the client never used the refresh_token grant");
     }
-    let missing: Vec<Request<'_>> = refreshes
-        .iter()
-        .filter(|r| present(r.form("resource")).is_none())
-        .copied()
-        .collect();
-    if missing.is_empty() {
-        Finding::met(format!(
-            "every refresh request ({}) carried `resource`",
-            refreshes.len()
-        ))
-    } else {
-        Finding::violated(format!(
-            "no `resource` in the refresh request {}",
-            labels(&missing)
-        ))
-    }
+    every_request_has(&refreshes, "refresh request", "resource", Carried::Form)
 }
 
 /// Every `resource` value the client sent, with the request it was in: authorization requests

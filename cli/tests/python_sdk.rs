@@ -9,24 +9,23 @@
 //! The last test runs the whole client suite (`mcp-authlab client`) on the adapter, judged against
 //! `targets/python/expected-failures.yml`: a new failure and a stale entry both fail it.
 
+mod support;
+
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use mcp_authlab_harness::process::{ProcessError, ProcessGroup};
+use mcp_authlab_harness::process::ProcessGroup;
 use mcp_authlab_mock_idp::trace::{Role, TraceEvent};
 use mcp_authlab_mock_idp::{Behaviour, Deployment, Options};
 use serde_json::Value;
+use support::tail;
 
-const BIN: &str = env!("CARGO_BIN_EXE_mcp-authlab");
 /// The adapter has no overall limit of its own (every request has a 10 s timeout); a complete flow
 /// takes a few seconds, SDK import included.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(40);
-/// The whole suite takes about a minute with two jobs; 35 scenarios that all time out (30 s each)
-/// would take about nine.
-const SUITE_TIMEOUT: Duration = Duration::from_secs(600);
 /// Proxy variables httpx would honour; the client must talk to the loopback mock directly.
 const PROXY_VARIABLES: [&str; 6] = [
     "HTTP_PROXY",
@@ -198,11 +197,6 @@ fn assert_full_flow(python: &Path, tls: bool, tweaks: Vec<fn(&mut Behaviour)>) -
     events
 }
 
-fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
-}
-
 #[test]
 fn python_sdk_completes_the_flow_against_the_default_deployment() {
     let Some(python) = venv_python() else { return };
@@ -260,84 +254,10 @@ fn python_sdk_fails_exactly_its_expected_failures_in_the_client_suite() {
         );
     }
     let command_line = format!("'{}' '{}'", python.display(), client.display());
-    let baseline = target_dir().join("expected-failures.yml");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let log_path = dir.path().join("suite.stderr");
-    let report_path = dir.path().join("report.json");
-    let log = File::create(&log_path).expect("create the suite's stderr log");
-    let mut command = Command::new(BIN);
-    command
-        .arg("client")
-        .arg("--command")
-        .arg(&command_line)
-        .arg("--expected-failures")
-        .arg(&baseline)
-        .args(["--jobs", "2"])
-        .arg("--report")
-        .arg(format!("json={}", report_path.display()))
-        .current_dir(target_dir())
-        .env("NO_COLOR", "1")
-        .env_remove("MCP_CONFORMANCE_SCENARIO")
-        .env_remove("MCP_CONFORMANCE_CONTEXT")
-        .env_remove("SSL_CERT_FILE")
-        .env_remove("SSL_CERT_DIR")
-        .stdin(Stdio::null())
-        .stderr(Stdio::from(log));
-    for variable in PROXY_VARIABLES {
-        command.env_remove(variable);
-    }
-    let mut suite = ProcessGroup::spawn(&mut command).expect("start `mcp-authlab client`");
-    let deadline = Instant::now() + SUITE_TIMEOUT;
-    let mut stdout = String::new();
-    let timed_out = loop {
-        match suite.next_line(deadline.saturating_duration_since(Instant::now())) {
-            Ok(line) => {
-                stdout.push_str(&line);
-                stdout.push('\n');
-            }
-            Err(ProcessError::ReadyTimeout { .. }) => break true,
-            Err(_) => break false,
-        }
-    };
-    let status = suite
-        .wait_timeout(Duration::from_secs(10))
-        .expect("wait for `mcp-authlab client`");
-    let stderr = std::fs::read_to_string(&log_path).unwrap_or_default();
-    let context = || {
-        format!(
-            "`mcp-authlab client --command \"{command_line}\" --expected-failures {} --jobs 2`\n\
-             --- stdout\n{stdout}\n--- stderr (tail)\n{}",
-            baseline.display(),
-            tail(&stderr, 40)
-        )
-    };
-    assert!(
-        !timed_out,
-        "the suite did not finish within {SUITE_TIMEOUT:?}\n{}",
-        context()
-    );
-    assert_eq!(
-        status.and_then(|s| s.code()),
-        Some(0),
-        "the SDK's results differ from targets/python/expected-failures.yml (see \"Unexpected \
-         failures\" and \"Stale baseline entries\" in the stdout below)\n{}",
-        context()
-    );
-    assert!(
-        stdout.contains("Baseline check passed"),
-        "exit 0 without the baseline verdict\n{}",
-        context()
-    );
-    // The SDK really ran: the report has the scenarios, and the SDK completed a flow in some of them.
-    let report: Value = serde_json::from_str(
-        &std::fs::read_to_string(&report_path).expect("the suite wrote its JSON report"),
-    )
-    .expect("the report is JSON");
-    let scenarios = report["scenarios"].as_array().cloned().unwrap_or_default();
-    assert!(
-        scenarios.iter().any(|s| s["verdict"] == "pass"),
-        "no scenario passed: {} scenario(s) in the report\n{}",
-        scenarios.len(),
-        context()
+    support::assert_suite_matches_baseline(
+        "the Python SDK",
+        &command_line,
+        &target_dir().join("expected-failures.yml"),
+        &target_dir(),
     );
 }

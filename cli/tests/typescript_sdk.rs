@@ -10,23 +10,23 @@
 //! SDK is not installed the tests are skipped with a message, unless `CI` is set: then they fail, so
 //! CI can never pass without having run the SDK.
 
+mod support;
+
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use mcp_authlab_harness::process::{ProcessError, ProcessGroup};
+use mcp_authlab_harness::process::ProcessGroup;
 use serde_json::Value;
+use support::tail;
 use url::Url;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mcp-authlab");
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// The adapter stops itself after 25 s; this is the backstop.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(40);
-/// The whole suite takes about a minute with two jobs; 34 scenarios that all time out (30 s each)
-/// would take about nine.
-const SUITE_TIMEOUT: Duration = Duration::from_secs(600);
 /// The client ID metadata document URL the official conformance clients (and the adapter) use.
 const CIMD_CLIENT_ID: &str = "https://conformance-test.local/client-metadata.json";
 /// For the plain `idp` runs: the mock knows the adapter's CIMD document in advance, as the suite's
@@ -71,11 +71,6 @@ fn installed_sdk_version() -> Option<String> {
             .unwrap_or("unknown")
             .to_string(),
     )
-}
-
-fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// A running `mcp-authlab idp`, in its own process group.
@@ -388,63 +383,10 @@ fn sdk_fails_exactly_its_expected_failures_in_the_client_suite() {
         !client.contains('\''),
         "the adapter's path contains a single quote: {client}"
     );
-    let baseline = target_dir().join("expected-failures.yml");
-    let log_dir = tempfile::tempdir().expect("temp dir");
-    let log_path = log_dir.path().join("suite.stderr");
-    let log = File::create(&log_path).expect("create the suite's stderr log");
-    let mut command = Command::new(BIN);
-    command
-        .arg("client")
-        .arg("--command")
-        .arg(format!("node '{client}'"))
-        .arg("--expected-failures")
-        .arg(&baseline)
-        .args(["--jobs", "2"])
-        .env("NO_COLOR", "1")
-        .env_remove("MCP_CONFORMANCE_SCENARIO")
-        .env_remove("MCP_CONFORMANCE_CONTEXT")
-        .stdin(Stdio::null())
-        .stderr(Stdio::from(log));
-    let mut suite = ProcessGroup::spawn(&mut command).expect("start `mcp-authlab client`");
-    let deadline = Instant::now() + SUITE_TIMEOUT;
-    let mut stdout = String::new();
-    let timed_out = loop {
-        match suite.next_line(deadline.saturating_duration_since(Instant::now())) {
-            Ok(line) => {
-                stdout.push_str(&line);
-                stdout.push('\n');
-            }
-            Err(ProcessError::ReadyTimeout { .. }) => break true,
-            Err(_) => break false,
-        }
-    };
-    let status = suite
-        .wait_timeout(Duration::from_secs(10))
-        .expect("wait for `mcp-authlab client`");
-    let stderr = std::fs::read_to_string(&log_path).unwrap_or_default();
-    let context = || {
-        format!(
-            "SDK {sdk}; `mcp-authlab client --command \"node {client}\" --expected-failures {} --jobs \
-             2`\n--- stdout\n{stdout}\n--- stderr (tail)\n{}",
-            baseline.display(),
-            tail(&stderr, 40)
-        )
-    };
-    assert!(
-        !timed_out,
-        "the suite did not finish within {SUITE_TIMEOUT:?}\n{}",
-        context()
-    );
-    assert_eq!(
-        status.and_then(|s| s.code()),
-        Some(0),
-        "the SDK's results differ from targets/typescript/expected-failures.yml (see \"Unexpected \
-         failures\" and \"Stale baseline entries\" below)\n{}",
-        context()
-    );
-    assert!(
-        stdout.contains("Baseline check passed"),
-        "exit 0 without the baseline verdict\n{}",
-        context()
+    support::assert_suite_matches_baseline(
+        &format!("SDK {sdk}"),
+        &format!("node '{client}'"),
+        &target_dir().join("expected-failures.yml"),
+        &target_dir(),
     );
 }

@@ -2,8 +2,6 @@
 //! scenario (the same trials a `harness = false` test gets from the library), then writes the
 //! reports and compares the run with the expected-failures file.
 
-use std::fs::File;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -19,6 +17,7 @@ use mcp_authlab_suites::client::trials::{select_scenarios, Runner, SUITES};
 use mcp_authlab_suites::expected_failures::ExpectedFailures;
 
 use crate::exit;
+use crate::report_args::{self, OpenReports, ReportTarget};
 
 const AFTER_HELP: &str = "\
 The client is started once per scenario with the MCP server URL as its last argument and
@@ -72,8 +71,8 @@ pub struct ClientArgs {
     /// Scenarios run in parallel (default: the number of cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
     jobs: Option<u64>,
-    /// Write a report: FORMAT=PATH (formats: json). Repeatable.
-    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
+    /// Write a report: FORMAT=PATH (formats: json, junit, markdown, html, snapshot). Repeatable.
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = report_args::parse_report)]
     reports: Vec<ReportTarget>,
     /// Expected failures, in the official suite's YAML format (`client:` list of `scenario` or
     /// `scenario:check-id` entries).
@@ -82,45 +81,6 @@ pub struct ClientArgs {
     /// The BROWSER command given to the client (default: this program's headless `browse`).
     #[arg(long, value_name = "CMD")]
     browser: Option<String>,
-}
-
-/// The report formats `--report` knows.
-const REPORT_FORMATS: &[&str] = &["json"];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ReportFormat {
-    Json,
-}
-
-#[derive(Debug, Clone)]
-struct ReportTarget {
-    format: ReportFormat,
-    path: PathBuf,
-}
-
-fn parse_report(value: &str) -> Result<ReportTarget, String> {
-    let (format, path) = value.split_once('=').ok_or_else(|| {
-        format!(
-            "expected FORMAT=PATH (formats: {})",
-            REPORT_FORMATS.join(", ")
-        )
-    })?;
-    let format = match format {
-        "json" => ReportFormat::Json,
-        _ => {
-            return Err(format!(
-                "unknown report format `{format}` (supported: {})",
-                REPORT_FORMATS.join(", ")
-            ))
-        }
-    };
-    if path.is_empty() {
-        return Err("the report path is empty".into());
-    }
-    Ok(ReportTarget {
-        format,
-        path: PathBuf::from(path),
-    })
 }
 
 fn parse_version(value: &str) -> Result<SpecVersion, String> {
@@ -133,7 +93,7 @@ fn parse_version(value: &str) -> Result<SpecVersion, String> {
 struct Prepared {
     runner: Runner,
     scenarios: Vec<mcp_authlab_suites::client::Scenario>,
-    reports: Vec<(ReportTarget, File)>,
+    reports: OpenReports,
     baseline_given: bool,
     jobs: usize,
 }
@@ -169,16 +129,7 @@ fn prepare(args: ClientArgs) -> Result<Prepared, (u8, String)> {
     ) {
         eprintln!("warning: expected-failures entry `{entry}` names no known scenario or check");
     }
-    let mut reports = Vec::new();
-    for target in args.reports {
-        let file = File::create(&target.path).map_err(|e| {
-            usage(format!(
-                "cannot write the report {}: {e}",
-                target.path.display()
-            ))
-        })?;
-        reports.push((target, file));
-    }
+    let reports = report_args::open_reports(args.reports).map_err(usage)?;
     let browser = match args.browser {
         Some(browser) => browser,
         None => default_browser().map_err(|e| (exit::HARNESS, e))?,
@@ -249,14 +200,9 @@ pub fn run(args: ClientArgs) -> ExitCode {
 
     let report = runner.report();
     let mut code = exit::OK;
-    for (target, mut file) in prepared.reports {
-        let text = match target.format {
-            ReportFormat::Json => mcp_authlab_reports::json::render(&report),
-        };
-        if let Err(e) = file.write_all(text.as_bytes()).and_then(|()| file.flush()) {
-            eprintln!("error: writing the report {}: {e}", target.path.display());
-            code = exit::HARNESS;
-        }
+    if let Err(message) = report_args::write_reports(&report, prepared.reports) {
+        eprintln!("error: {message}");
+        code = exit::HARNESS;
     }
 
     let baseline = runner.baseline_outcome();

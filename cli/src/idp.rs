@@ -113,6 +113,7 @@ async fn serve(args: IdpArgs) -> Result<Printer, IdpError> {
         variants: args.variants.clone(),
         config,
         bind: args.bind,
+        authorization_server_bind: None,
         tls: args.tls,
         ca_cert_path: args.ca_cert.clone(),
         tweaks: Vec::new(),

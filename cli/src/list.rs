@@ -1,10 +1,12 @@
-//! `mcp-authlab list`: the client scenarios and the checks each one enforces.
+//! `mcp-authlab list`: the scenarios of a suite (client by default) and the checks each enforces.
 
 use std::process::ExitCode;
 
 use clap::Args;
 use mcp_authlab_reports::{Level, SpecVersion};
 use mcp_authlab_suites::client::{scenarios, Expectation, Scenario};
+use mcp_authlab_suites::server::scenarios as server_scenarios;
+use mcp_authlab_suites::server::ServerScenario;
 use serde::Serialize;
 
 #[derive(Args)]
@@ -12,6 +14,83 @@ pub struct ListArgs {
     /// Print the catalogue as JSON.
     #[arg(long)]
     json: bool,
+    /// Which suite's scenarios: client or server.
+    #[arg(long, value_name = "SUITE", default_value = "client",
+          value_parser = ["client", "server"])]
+    suite: String,
+}
+
+/// A server scenario as `list` shows it.
+#[derive(Serialize)]
+struct ServerEntry {
+    id: &'static str,
+    versions: &'static [SpecVersion],
+    /// Whether it needs a token (`--token` or the mock IdP).
+    needs_token: bool,
+    description: &'static str,
+    checks: Vec<CheckEntry>,
+}
+
+fn server_entry(scenario: &ServerScenario) -> ServerEntry {
+    ServerEntry {
+        id: scenario.id,
+        versions: scenario.versions,
+        needs_token: scenario.needs_token(),
+        description: scenario.description,
+        checks: scenario
+            .checks
+            .iter()
+            .map(|c| CheckEntry {
+                id: c.id,
+                level: c.level,
+                requirement: c.requirement,
+                section: c.section,
+                versions: c.versions,
+            })
+            .collect(),
+    }
+}
+
+fn print_json<T: Serialize>(value: &T) -> ExitCode {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(crate::exit::HARNESS)
+        }
+    }
+}
+
+fn print_checks(checks: &[CheckEntry]) {
+    let width = checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    for c in checks {
+        println!(
+            "    - {:<width$}  {:<6}  {}",
+            c.id,
+            c.level.to_string(),
+            c.requirement
+        );
+    }
+}
+
+fn run_server(json: bool) -> ExitCode {
+    let entries: Vec<ServerEntry> = server_scenarios::all().iter().map(server_entry).collect();
+    if json {
+        return print_json(&entries);
+    }
+    for s in &entries {
+        let mut tags = vec![versions(s.versions)];
+        if s.needs_token {
+            tags.push("needs a token".into());
+        }
+        println!("{}  [{}]", s.id, tags.join("; "));
+        println!("    {}", s.description);
+        print_checks(&s.checks);
+    }
+    ExitCode::SUCCESS
 }
 
 #[derive(Serialize)]
@@ -77,16 +156,12 @@ fn versions(versions: &[SpecVersion]) -> String {
 }
 
 pub fn run(args: ListArgs) -> ExitCode {
+    if args.suite == "server" {
+        return run_server(args.json);
+    }
     let entries: Vec<ScenarioEntry> = scenarios::all().iter().map(entry).collect();
     if args.json {
-        match serde_json::to_string_pretty(&entries) {
-            Ok(text) => println!("{text}"),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(crate::exit::HARNESS);
-            }
-        }
-        return ExitCode::SUCCESS;
+        return print_json(&entries);
     }
     if entries.is_empty() {
         println!("no client scenarios");
@@ -110,15 +185,7 @@ pub fn run(args: ListArgs) -> ExitCode {
         }
         println!("{}  [{}]", s.id, tags.join("; "));
         println!("    {}", s.description);
-        let width = s.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
-        for c in &s.checks {
-            println!(
-                "    - {:<width$}  {:<6}  {}",
-                c.id,
-                c.level.to_string(),
-                c.requirement
-            );
-        }
+        print_checks(&s.checks);
     }
     ExitCode::SUCCESS
 }

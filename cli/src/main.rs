@@ -2,8 +2,11 @@
 
 mod browse;
 mod client;
+mod diff;
 mod idp;
 mod list;
+mod report_args;
+mod server;
 mod variants;
 
 use std::process::ExitCode;
@@ -29,8 +32,12 @@ enum Command {
     Variants(variants::VariantsArgs),
     /// Run the client suite: drive an MCP client through mock deployments, check by check.
     Client(client::ClientArgs),
-    /// List the client scenarios and the checks each one enforces.
+    /// Run the server suite: probe an MCP server's authorization with good and bad tokens.
+    Server(server::ServerArgs),
+    /// List the scenarios of a suite and the checks each one enforces.
     List(list::ListArgs),
+    /// What changed in compliance between two runs (JSON reports or snapshots).
+    Diff(diff::DiffArgs),
     /// Headless user agent given to clients as BROWSER: open a URL, follow loopback redirects.
     #[command(hide = true)]
     Browse(browse::BrowseArgs),
@@ -61,7 +68,9 @@ fn main() -> ExitCode {
         Command::Idp(args) => idp::run(args),
         Command::Variants(args) => variants::run(args),
         Command::Client(args) => client::run(args),
+        Command::Server(args) => server::run(args),
         Command::List(args) => list::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Browse(args) => browse::run(args),
     }
 }

@@ -136,8 +136,8 @@ fn usage_errors_exit_2() {
             "unknown spec version",
         ),
         (
-            vec!["client", "--command", &client, "--report", "html=x.html"],
-            "supported: json",
+            vec!["client", "--command", &client, "--report", "pdf=x.pdf"],
+            "supported: json, junit, markdown, html, snapshot",
         ),
         (
             vec!["client", "--command", &client, "--report", "x.json"],

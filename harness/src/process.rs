@@ -150,7 +150,7 @@ impl ProcessGroup {
 
     /// `Some(status)` if the leader has exited, in which case its group is killed and it is
     /// reaped; `None` while it runs.
-    fn try_reap(&mut self) -> Result<Option<ExitStatus>, ProcessError> {
+    pub fn try_reap(&mut self) -> Result<Option<ExitStatus>, ProcessError> {
         if self.leader_exited()? {
             self.kill_group_and_reap().map(Some)
         } else {

@@ -62,6 +62,36 @@ pub struct Delay {
     pub after: Option<Duration>,
 }
 
+/// The checks a resource server applies to a JWT access token (RFC 9068 §4; OAuth 2.1 §5.2).
+/// [`TokenChecks::ALL`] is a correct server; a broken one turns one of them off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenChecks {
+    /// The signature verifies with a key of the authorization server's JWKS (by `kid`) and its
+    /// algorithm; `alg: none` is refused. Off: the claims are read without any verification.
+    pub signature: bool,
+    /// `typ` is `at+jwt` (or `application/at+jwt`).
+    pub token_type: bool,
+    /// `iss` is the authorization server's issuer.
+    pub issuer: bool,
+    /// `aud` is this resource (RFC 8707 §2).
+    pub audience: bool,
+    /// `exp` has not passed and `nbf`, if present, has (with a few seconds of leeway).
+    pub expiry: bool,
+    /// The token's `jti` has not been revoked (RFC 7009).
+    pub revocation: bool,
+}
+
+impl TokenChecks {
+    pub const ALL: Self = Self {
+        signature: true,
+        token_type: true,
+        issuer: true,
+        audience: true,
+        expiry: true,
+        revocation: true,
+    };
+}
+
 /// How many 403 answers `insufficient_scope_always` gives before it answers 410 Gone.
 pub const INSUFFICIENT_SCOPE_LIMIT: u32 = 10;
 
@@ -141,6 +171,42 @@ pub struct Behaviour {
     /// `invalid_token` "The access token expired" (counted per token `jti`).
     pub token_valid_for_requests: Option<u32>,
 
+    // --- protected MCP server as a resource server: each switch breaks one rule (the
+    // `server-*` and `prm-*` variants of `variants/resource_server.rs`); the defaults are correct.
+    /// Which checks the MCP server applies to a presented access token.
+    pub token_checks: TokenChecks,
+    /// Take an `access_token` query parameter as credentials when there is no `Authorization`
+    /// header (OAuth 2.1 §5.1 forbids it).
+    pub accept_query_token: bool,
+    /// The 401 to a request without credentials carries `error="invalid_token"` (RFC 6750 §3.1: it
+    /// should carry no error code).
+    pub challenge_error_without_credentials: bool,
+    /// `false`: 401 responses have no `WWW-Authenticate` header (OAuth 2.1 §5.3.1; RFC 9110 §15.5.2).
+    pub www_authenticate_on_401: bool,
+    /// A request without credentials gets 403 instead of 401.
+    pub forbidden_without_credentials: bool,
+    /// A token that fails validation gets 500 instead of 401 (OAuth 2.1 §5.3).
+    pub server_error_on_invalid_token: bool,
+    /// `false`: `Config::required_scope` is not enforced (a token without it is accepted).
+    pub enforce_required_scope: bool,
+    /// `false`: the 403 `insufficient_scope` challenge has no `scope` parameter.
+    pub insufficient_scope_names_scope: bool,
+    /// Only `Bearer` spelled exactly so is recognised (RFC 9110 §11.1: the scheme is
+    /// case-insensitive); `bearer x` counts as no credentials.
+    pub case_sensitive_bearer: bool,
+    /// A request without credentials that names a live `Mcp-Session-Id` is accepted as the session's
+    /// owner (MCP Security Best Practices › Session Hijacking forbids it).
+    pub session_authenticates: bool,
+    /// Every accepted MCP request forwards the client's token, as `Authorization: Bearer`, to
+    /// `{issuer}/upstream-api` (MCP Security Best Practices › Token Passthrough forbids it).
+    pub token_passthrough: bool,
+    /// The protected resource metadata is served as `text/plain` (RFC 9728 §3.2: `application/json`).
+    pub prm_wrong_content_type: bool,
+    /// `false`: the protected resource metadata has no CORS headers and no preflight answer.
+    pub prm_cors: bool,
+    /// The protected resource metadata lists `authorization_servers: []`.
+    pub prm_empty_authorization_servers: bool,
+
     // --- timing
     pub delays: Vec<Delay>,
 }
@@ -178,6 +244,20 @@ impl Default for Behaviour {
             step_up_on_tools_call: false,
             insufficient_scope_always: false,
             token_valid_for_requests: None,
+            token_checks: TokenChecks::ALL,
+            accept_query_token: false,
+            challenge_error_without_credentials: false,
+            www_authenticate_on_401: true,
+            forbidden_without_credentials: false,
+            server_error_on_invalid_token: false,
+            enforce_required_scope: true,
+            insufficient_scope_names_scope: true,
+            case_sensitive_bearer: false,
+            session_authenticates: false,
+            token_passthrough: false,
+            prm_wrong_content_type: false,
+            prm_cors: true,
+            prm_empty_authorization_servers: false,
             delays: Vec::new(),
         }
     }
@@ -310,6 +390,36 @@ mod tests {
         assert_eq!(b.registration_auth_method, None);
         assert!(!b.registration_response_omits_auth_method);
         assert_eq!(b.validate(), Ok(()));
+    }
+
+    #[test]
+    fn resource_server_switches_default_to_a_correct_server() {
+        let b = Behaviour::default();
+        assert_eq!(b.token_checks, TokenChecks::ALL);
+        let TokenChecks {
+            signature,
+            token_type,
+            issuer,
+            audience,
+            expiry,
+            revocation,
+        } = b.token_checks;
+        assert!(signature && token_type && issuer && audience && expiry && revocation);
+        assert!(b.www_authenticate_on_401 && b.enforce_required_scope);
+        assert!(b.insufficient_scope_names_scope && b.prm_cors);
+        for broken in [
+            b.accept_query_token,
+            b.challenge_error_without_credentials,
+            b.forbidden_without_credentials,
+            b.server_error_on_invalid_token,
+            b.case_sensitive_bearer,
+            b.session_authenticates,
+            b.token_passthrough,
+            b.prm_wrong_content_type,
+            b.prm_empty_authorization_servers,
+        ] {
+            assert!(!broken);
+        }
     }
 
     #[test]

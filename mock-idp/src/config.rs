@@ -45,6 +45,11 @@ pub struct Config {
     /// Client ID metadata documents known in advance, by `client_id` URL: used instead of fetching
     /// (the mock never fetches a URL that is not on a loopback address).
     pub client_metadata_documents: BTreeMap<String, serde_json::Value>,
+    /// Answer introspection requests (RFC 7662) that carry no client credentials at all, for
+    /// resource servers that send none (the Python SDK's `simple-auth` example). RFC 7662 §2.1
+    /// requires the endpoint to authorize its callers, so this is off by default; credentials
+    /// that are sent are always checked.
+    pub introspection_without_client_auth: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,6 +140,7 @@ impl Default for Config {
             clients: Vec::new(),
             trusted_assertion_issuers: Vec::new(),
             client_metadata_documents: BTreeMap::new(),
+            introspection_without_client_auth: false,
         }
     }
 }
@@ -244,6 +250,37 @@ impl Config {
             source,
         })?;
         Self::from_toml(&text, &shown)
+    }
+}
+
+impl Config {
+    /// Adds a pre-registered confidential client (`client_secret_basic`, grant
+    /// `client_credentials`) for a resource server to authenticate with at the introspection
+    /// endpoint (RFC 7662 §2.1). The TOML equivalent:
+    ///
+    /// ```toml
+    /// [[clients]]
+    /// client_id = "resource-server"
+    /// client_secret = "…"
+    /// grant_types = ["client_credentials"]
+    /// # token_endpoint_auth_method = "client_secret_post"   # if the server sends the secret in the body
+    /// ```
+    pub fn with_resource_server_client(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.clients.push(ClientConfig {
+            client_id: client_id.into(),
+            client_secret: Some(client_secret.into()),
+            redirect_uris: Vec::new(),
+            grant_types: vec!["client_credentials".into()],
+            token_endpoint_auth_method: None,
+            jwks: None,
+            scope: None,
+            client_name: Some("resource server (introspection)".into()),
+        });
+        self
     }
 }
 
@@ -392,6 +429,32 @@ mod tests {
         assert!(message.contains("client_id \"ci\""), "{message}");
         let other = client.replace("\"ci\"", "\"ci2\"");
         Config::from_toml(&format!("{client}{other}"), "x.toml").unwrap();
+    }
+
+    #[test]
+    fn the_resource_server_client_is_confidential_and_parses_from_toml_alike() {
+        let built = Config::default().with_resource_server_client("rs", "rs-secret");
+        let client = &built.clients[0];
+        assert_eq!(client.effective_auth_method(), "client_secret_basic");
+        assert_eq!(client.client_secret.as_deref(), Some("rs-secret"));
+        assert!(built.validate().is_ok());
+        let toml = Config::from_toml(
+            "[[clients]]\nclient_id = \"rs\"\nclient_secret = \"rs-secret\"\ngrant_types = [\"client_credentials\"]\n",
+            "x.toml",
+        )
+        .unwrap();
+        assert_eq!(toml.clients[0].client_id, client.client_id);
+        assert_eq!(toml.clients[0].grant_types, client.grant_types);
+        assert_eq!(
+            toml.clients[0].effective_auth_method(),
+            client.effective_auth_method()
+        );
+        // Twice the same id is refused like any duplicate.
+        let twice = built.with_resource_server_client("rs", "other");
+        assert!(twice.validate().is_err());
+        let open = Config::from_toml("introspection_without_client_auth = true", "x.toml").unwrap();
+        assert!(open.introspection_without_client_auth);
+        assert!(!Config::default().introspection_without_client_auth);
     }
 
     #[test]

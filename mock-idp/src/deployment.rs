@@ -28,6 +28,10 @@ pub struct Options {
     pub config: Config,
     /// Address of the MCP server's listener; the other origins use the same IP with port 0.
     pub bind: SocketAddr,
+    /// Address of the authorization server's listener (a fixed issuer for a server under test
+    /// started by hand, `--idp-bind`); `None`: `bind`'s IP with port 0. Refused with the
+    /// 2025-03-26 layout, whose authorization server is on the MCP server's origin.
+    pub authorization_server_bind: Option<SocketAddr>,
     pub tls: bool,
     /// Where to write the CA certificate with `tls` (a temp file by default).
     pub ca_cert_path: Option<PathBuf>,
@@ -44,6 +48,7 @@ impl Default for Options {
             variants: Vec::new(),
             config: Config::default(),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            authorization_server_bind: None,
             tls: false,
             ca_cert_path: None,
             tweaks: Vec::new(),
@@ -111,11 +116,18 @@ impl Deployment {
         let scheme = if options.tls { "https" } else { "http" };
         let other = SocketAddr::new(options.bind.ip(), 0);
 
+        if behaviour.legacy_2025_03_26_layout && options.authorization_server_bind.is_some() {
+            return Err(IdpError::InvalidConfig(
+                "authorization_server_bind: the 2025-03-26 layout has no authorization server \
+                 origin of its own (it is the MCP server's)"
+                    .into(),
+            ));
+        }
         let mcp_listener = bind(options.bind)?;
         let as_listener = if behaviour.legacy_2025_03_26_layout {
             None
         } else {
-            Some(bind(other)?)
+            Some(bind(options.authorization_server_bind.unwrap_or(other))?)
         };
         let metadata_listener = if behaviour.needs_metadata_origin() {
             Some(bind(other)?)
@@ -309,6 +321,31 @@ mod tests {
         assert!(
             kept.unwrap().contains("BEGIN CERTIFICATE"),
             "the user's --ca-cert file was removed"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_authorization_server_binds_where_it_is_told() {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = free.local_addr().unwrap();
+        drop(free);
+        let deployment = Deployment::start(Options {
+            authorization_server_bind: Some(addr),
+            ..Options::default()
+        })
+        .await
+        .unwrap();
+        assert_eq!(deployment.ready().issuer, format!("http://{addr}"));
+        assert_ne!(deployment.ready().mcp_url, format!("http://{addr}/mcp"));
+        deployment.shutdown().await;
+        let legacy = Deployment::start(Options {
+            variants: vec!["legacy-2025-03-26".into()],
+            authorization_server_bind: Some(addr),
+            ..Options::default()
+        })
+        .await;
+        assert!(
+            matches!(legacy, Err(IdpError::InvalidConfig(m)) if m.contains("authorization_server_bind"))
         );
     }
 

@@ -74,6 +74,9 @@ type LazyKey = OnceCell<Result<SigningKey, String>>;
 pub struct Keys {
     es256: LazyKey,
     rs256: LazyKey,
+    /// Keys that are never published nor accepted: what a forger signs with ([`Keys::foreign_key`]).
+    foreign_es256: LazyKey,
+    foreign_rs256: LazyKey,
 }
 
 impl Keys {
@@ -96,6 +99,21 @@ impl Keys {
             SigningAlg::ES256 => &self.es256,
             SigningAlg::RS256 => &self.rs256,
         };
+        Self::get_or_generate(cell, alg).await
+    }
+
+    /// A key of the same algorithm that is not in the JWKS and that [`Keys::by_kid`] never returns:
+    /// for forged tokens (a bad signature, an unknown `kid`, see [`crate::forge`]). Generated once
+    /// per `Keys` on first use.
+    pub async fn foreign_key(&self, alg: SigningAlg) -> Result<&SigningKey, IdpError> {
+        let cell = match alg {
+            SigningAlg::ES256 => &self.foreign_es256,
+            SigningAlg::RS256 => &self.foreign_rs256,
+        };
+        Self::get_or_generate(cell, alg).await
+    }
+
+    async fn get_or_generate(cell: &LazyKey, alg: SigningAlg) -> Result<&SigningKey, IdpError> {
         cell.get_or_init(|| async move {
             tokio::task::spawn_blocking(move || {
                 SigningKey::generate(alg).map_err(|e| e.to_string())
@@ -158,6 +176,24 @@ mod tests {
         let jwks = keys.jwks().await.unwrap();
         assert_eq!(jwks.keys.len(), 2);
         assert!(keys.by_kid("unknown").await.is_none());
+    }
+
+    #[tokio::test]
+    async fn foreign_keys_are_neither_published_nor_accepted() {
+        let keys = Keys::new();
+        let real = keys.signing_key(SigningAlg::ES256).await.unwrap();
+        let foreign = keys.foreign_key(SigningAlg::ES256).await.unwrap();
+        assert_eq!(foreign.alg, real.alg);
+        assert_ne!(foreign.kid, real.kid);
+        assert!(keys.by_kid(&foreign.kid).await.is_none());
+        let jwks = keys.jwks().await.unwrap();
+        assert!(jwks
+            .keys
+            .iter()
+            .all(|k| k.common.key_id.as_deref() != Some(foreign.kid.as_str())));
+        // Generated once: the same key on every call.
+        let again = keys.foreign_key(SigningAlg::ES256).await.unwrap();
+        assert_eq!(again.kid, foreign.kid);
     }
 
     #[tokio::test]

@@ -132,7 +132,8 @@ pub struct Store {
     pub pending_consents: Mutex<HashMap<String, crate::form::Params>>,
     /// MCP sessions (`Mcp-Session-Id`) by id, each bound to the subject that opened it (MCP
     /// Security Best Practices › Session Hijacking). A session is never authentication.
-    pub mcp_sessions: Mutex<HashMap<String, String>>,
+    /// The value is the claims of the token that opened it.
+    pub mcp_sessions: Mutex<HashMap<String, crate::access_token::AccessTokenClaims>>,
     /// How many MCP requests each access token (by `jti`) was presented on, for
     /// `Behaviour::token_valid_for_requests`.
     pub access_token_uses: Mutex<HashMap<String, u32>>,
@@ -172,6 +173,14 @@ impl Store {
         let value = random_token(32);
         self.codes.lock().unwrap().insert(value.clone(), code);
         value
+    }
+
+    /// Records an access token's `jti` as revoked (RFC 7009).
+    pub fn revoke_access_token(&self, jti: &str) {
+        self.revoked_access_tokens
+            .lock()
+            .unwrap()
+            .insert(jti.to_string());
     }
 
     pub fn is_access_token_revoked(&self, jti: &str) -> bool {

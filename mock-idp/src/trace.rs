@@ -221,6 +221,24 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// Counts one request the mock is about to make to one of its own origins as in flight until
+/// dropped (the `token_passthrough` forward): a harness waiting for [`TraceLog::in_flight`] to
+/// reach zero then sees it in the trace.
+pub(crate) struct OwnedInFlight(IdpState);
+
+impl OwnedInFlight {
+    pub(crate) fn new(state: &IdpState) -> Self {
+        state.trace.in_flight.fetch_add(1, Ordering::SeqCst);
+        Self(state.clone())
+    }
+}
+
+impl Drop for OwnedInFlight {
+    fn drop(&mut self) {
+        self.0.trace.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 impl Default for TraceLog {
     fn default() -> Self {
         Self {

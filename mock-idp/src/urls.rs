@@ -57,6 +57,9 @@ pub fn is_loopback_host(host: &Host<&str>) -> bool {
     }
 }
 
+/// Path, below the issuer, of the "upstream API" a token-passthrough server forwards tokens to.
+pub const UPSTREAM_API_PATH: &str = "/upstream-api";
+
 /// Path of the MCP endpoint of every deployment.
 pub const MCP_PATH: &str = "/mcp";
 
@@ -107,6 +110,12 @@ impl Urls {
     /// An endpoint of the authorization server, below the issuer (`/token` gives `{issuer}/token`).
     pub fn endpoint(&self, path: &str) -> String {
         format!("{}{}", self.issuer(), path)
+    }
+
+    /// Where the broken `token_passthrough` server forwards the client's token (nothing is served
+    /// there: the authorization server answers 404, the trace records the request).
+    pub fn upstream_api_url(&self) -> String {
+        self.endpoint(UPSTREAM_API_PATH)
     }
 
     pub fn authorization_endpoint(&self) -> String {

@@ -3,13 +3,16 @@
 use std::fmt;
 use std::str::FromStr;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Bumped when a field changes meaning or disappears (adding a field does not bump it).
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// RFC 2119 level of the requirement a check enforces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Level {
     Must,
@@ -28,7 +31,9 @@ impl fmt::Display for Level {
 }
 
 /// A revision of the MCP specification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub enum SpecVersion {
     #[serde(rename = "2025-03-26")]
     V2025_03_26,
@@ -79,7 +84,9 @@ impl FromStr for SpecVersion {
 }
 
 /// What one check concluded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Pass,
@@ -94,7 +101,9 @@ pub enum Outcome {
 }
 
 /// What one scenario concluded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,
@@ -128,7 +137,7 @@ impl Verdict {
 }
 
 /// One check as it concluded in one scenario.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CheckResult {
     /// Stable id (the official suite's id where it has one).
     pub id: String,
@@ -143,10 +152,17 @@ pub struct CheckResult {
     /// Listed in the expected-failures file.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub expected_failure: bool,
+    /// What the requirement asks, in one sentence (from the suite's requirement catalogue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// The `seq` of the trace exchanges the conclusion is about (the failing step of a flow);
+    /// empty when unknown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<u64>,
 }
 
 /// One HTTP exchange the target took part in, secrets redacted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Exchange {
     pub seq: u64,
     /// Who sent the request (`client`, `harness`).
@@ -179,7 +195,7 @@ fn is_true(value: &bool) -> bool {
     *value
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ScenarioResult {
     pub id: String,
     pub description: String,
@@ -202,7 +218,7 @@ pub struct ScenarioResult {
     pub trace: Vec<Exchange>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Tool {
     pub name: String,
     pub version: String,
@@ -217,7 +233,7 @@ impl Default for Tool {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     pub total: usize,
     pub passed: usize,
@@ -233,7 +249,9 @@ pub struct Summary {
     pub stale_expected_failures: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A run of one mcp-authlab suite against one target: the JSON report (`--report json=PATH`).
+/// Fields are only added within a `schema_version`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
@@ -282,12 +300,94 @@ impl Report {
     /// scenario not listed whole. As in the official suite, a warning (a SHOULD not met) counts:
     /// the expected-failures file is where a target records what it knowingly does not do.
     pub fn has_unexpected_failures(&self) -> bool {
-        self.scenarios.iter().any(|s| {
-            let failed = s.checks.iter().filter(|c| failing(c.outcome));
-            !s.expected_failure
-                && (failed.clone().any(|c| !c.expected_failure)
-                    || (s.verdict == Verdict::Error && failed.count() == 0))
-        })
+        self.scenarios
+            .iter()
+            .any(ScenarioResult::has_unexpected_failures)
+    }
+}
+
+impl Outcome {
+    /// A failed or warned check: what the expected-failures file is about.
+    pub fn is_failing(self) -> bool {
+        failing(self)
+    }
+}
+
+impl ScenarioResult {
+    /// The failed or warned checks the expected-failures file does not cover (none when the
+    /// scenario is listed whole).
+    pub fn unexpected_failures(&self) -> impl Iterator<Item = &CheckResult> {
+        let listed = self.expected_failure;
+        self.checks
+            .iter()
+            .filter(move |c| !listed && failing(c.outcome) && !c.expected_failure)
+    }
+
+    /// An `error` verdict that no failed check accounts for, in a scenario not listed whole.
+    pub fn unexplained_error(&self) -> bool {
+        !self.expected_failure
+            && self.verdict == Verdict::Error
+            && !self.checks.iter().any(|c| failing(c.outcome))
+    }
+
+    /// See [`Report::has_unexpected_failures`].
+    pub fn has_unexpected_failures(&self) -> bool {
+        self.unexpected_failures().next().is_some() || self.unexplained_error()
+    }
+
+    /// The exchange of the trace with this `seq`.
+    pub fn exchange(&self, seq: u64) -> Option<&Exchange> {
+        self.trace.iter().find(|e| e.seq == seq)
+    }
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Warn => "warn",
+            Verdict::Skip => "skip",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Warn => "warn",
+            Outcome::Skip => "skip",
+            Outcome::Info => "info",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Exchange {
+    /// `#4 POST http://127.0.0.1:46101/token -> 200` (`-> no response` when unanswered).
+    pub fn summary(&self) -> String {
+        if self.answered {
+            format!(
+                "#{} {} {} -> {}",
+                self.seq, self.method, self.url, self.status
+            )
+        } else {
+            format!("#{} {} {} -> no response", self.seq, self.method, self.url)
+        }
     }
 }
 
@@ -320,6 +420,8 @@ mod tests {
             outcome,
             message: "m".into(),
             expected_failure: expected,
+            expected: None,
+            evidence: Vec::new(),
         };
         let mut report = Report {
             schema_version: SCHEMA_VERSION,

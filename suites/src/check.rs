@@ -99,6 +99,8 @@ impl<O> Check<O> {
             outcome,
             message,
             expected_failure: false,
+            expected: crate::requirements::describe(self.requirement).map(str::to_string),
+            evidence: Vec::new(),
         }
     }
 }

@@ -366,6 +366,8 @@ mod tests {
             outcome,
             message: String::new(),
             expected_failure: false,
+            expected: None,
+            evidence: Vec::new(),
         }
     }
 

@@ -8,6 +8,8 @@
 pub mod check;
 pub mod client;
 pub mod expected_failures;
+pub mod requirements;
+pub mod server;
 
 pub use mcp_authlab_reports as reports;
 pub use reports::{Level, Outcome, SpecVersion};

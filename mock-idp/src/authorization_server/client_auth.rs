@@ -136,6 +136,21 @@ pub async fn authenticate_client(
     })
 }
 
+/// Whether the request names a client at all: an `Authorization` header, or a `client_id`,
+/// `client_secret` or client assertion in the body.
+pub fn presents_client(form: &OAuthForm) -> bool {
+    let p = &form.params;
+    form.headers.contains_key(header::AUTHORIZATION)
+        || [
+            "client_id",
+            "client_secret",
+            "client_assertion",
+            "client_assertion_type",
+        ]
+        .iter()
+        .any(|name| p.contains(name))
+}
+
 /// Which credentials the request carries; more than one method at once is `invalid_request`
 /// (OAuth 2.1 §2.4, §3.2.4).
 fn presented_credentials(form: &OAuthForm) -> Result<Presented, OAuthError> {

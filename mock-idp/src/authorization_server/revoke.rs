@@ -8,7 +8,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::client_auth::{authenticate_client, AuthenticatedClient};
-use crate::access_token::validate;
+use crate::access_token::verify;
 use crate::error::OAuthError;
 use crate::form::OAuthForm;
 use crate::state::IdpState;
@@ -90,7 +90,7 @@ fn revoke_refresh_token(
     Ok(true)
 }
 
-/// Records the `jti` of a currently valid access token of this client as revoked. `Ok(true)` when
+/// Records the `jti` of a currently valid access token (for any audience) of this client as revoked. `Ok(true)` when
 /// it was revoked, `Ok(false)` when the value is no valid access token, an error when it is
 /// another client's.
 async fn revoke_access_token(
@@ -98,18 +98,14 @@ async fn revoke_access_token(
     client: &AuthenticatedClient,
     token: &str,
 ) -> Result<bool, OAuthError> {
-    let Ok(claims) = validate(state, token).await else {
+    // Whatever resource it is for: the authorization server issued it (RFC 7009 §2.1).
+    let Ok(claims) = verify(state, token).await else {
         return Ok(false);
     };
     if claims.client_id != client.client_id() {
         return Err(not_issued_to(client, "access token"));
     }
-    state
-        .store
-        .revoked_access_tokens
-        .lock()
-        .unwrap()
-        .insert(claims.jti);
+    state.store.revoke_access_token(&claims.jti);
     Ok(true)
 }
 

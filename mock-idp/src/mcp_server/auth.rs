@@ -5,7 +5,10 @@
 //! [`AccessTokenClaims`] are put into the request extensions. With
 //! `Behaviour::unauthenticated_initialize` it peeks at the body's `method` and lets `initialize`
 //! and `notifications/*` through without claims. The test switches `token_valid_for_requests`
-//! and `insufficient_scope_always` act here, after the token validated.
+//! and `insufficient_scope_always` act here, after the token validated, and so do the broken
+//! resource-server switches (`Behaviour::token_checks`, query tokens, the challenge and status
+//! of the refusals, a session as credentials, token passthrough; see
+//! `variants/resource_server.rs`).
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -16,6 +19,7 @@ use axum::Json;
 use serde_json::json;
 
 use super::challenge::Challenge;
+use super::{passthrough, session};
 use crate::access_token::{self, AccessTokenClaims};
 use crate::behaviour::INSUFFICIENT_SCOPE_LIMIT;
 use crate::error::{ErrorCode, OAuthError};
@@ -40,38 +44,68 @@ pub enum AuthFailure {
 }
 
 impl AuthFailure {
-    /// The error response with its `WWW-Authenticate` challenge.
+    /// The error response with its `WWW-Authenticate` challenge, as the behaviour's resource-server
+    /// switches shape it (all off: RFC 6750 §3.1 and OAuth 2.1 §5.3 to the letter).
     pub fn response(self, state: &IdpState) -> Response {
-        let (code, description, challenge) = match self {
+        let b = &state.behaviour;
+        let mut response = match self {
+            Self::NoCredentials(description) if b.challenge_error_without_credentials => {
+                error_response(
+                    ErrorCode::InvalidToken,
+                    description,
+                    Challenge::for_deployment(state, true),
+                )
+            }
             Self::NoCredentials(description) => {
                 let challenge = Challenge::for_deployment(state, true).render();
-                return no_credentials(&challenge, &description);
+                let mut response = no_credentials(&challenge, &description);
+                if b.forbidden_without_credentials {
+                    *response.status_mut() = StatusCode::FORBIDDEN;
+                }
+                response
             }
-            Self::Malformed(d) => (
+            Self::Malformed(d) => error_response(
                 ErrorCode::InvalidRequest,
                 d,
                 Challenge::for_deployment(state, true),
             ),
-            Self::InvalidToken(d) => (
-                ErrorCode::InvalidToken,
-                d,
-                Challenge::for_deployment(state, true),
-            ),
-            Self::InsufficientScope { scope, description } => (
-                ErrorCode::InsufficientScope,
-                description,
-                Challenge::for_deployment(state, false).param("scope", scope),
-            ),
+            Self::InvalidToken(d) => {
+                let mut response = error_response(
+                    ErrorCode::InvalidToken,
+                    d,
+                    Challenge::for_deployment(state, true),
+                );
+                if b.server_error_on_invalid_token {
+                    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                }
+                response
+            }
+            Self::InsufficientScope { scope, description } => {
+                let mut challenge = Challenge::for_deployment(state, false);
+                if b.insufficient_scope_names_scope {
+                    challenge = challenge.param("scope", scope);
+                }
+                error_response(ErrorCode::InsufficientScope, description, challenge)
+            }
             Self::TestComplete => {
                 return (StatusCode::GONE, Json(json!({ "error": "test_complete" })))
                     .into_response()
             }
         };
-        let challenge = challenge.error(code.as_str(), &description);
-        let mut error = OAuthError::new(code, description);
-        error.www_authenticate = Some(challenge.render());
-        error.into_response()
+        if !b.www_authenticate_on_401 && response.status() == StatusCode::UNAUTHORIZED {
+            response.headers_mut().remove(header::WWW_AUTHENTICATE);
+        }
+        response
     }
+}
+
+/// An OAuth error response (status from the code) whose challenge carries `error` and
+/// `error_description`.
+fn error_response(code: ErrorCode, description: String, challenge: Challenge) -> Response {
+    let challenge = challenge.error(code.as_str(), &description);
+    let mut error = OAuthError::new(code, description);
+    error.www_authenticate = Some(challenge.render());
+    error.into_response()
 }
 
 /// 401 for a request without credentials. The body, like the challenge, has no `error` code.
@@ -99,8 +133,12 @@ fn is_b64token(s: &str) -> bool {
 }
 
 /// The Bearer token of the request: `Ok(None)` without Bearer credentials, `Err` when the
-/// `Authorization` header is malformed. The scheme is case-insensitive (RFC 9110 §11.1).
-pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, AuthFailure> {
+/// `Authorization` header is malformed. The scheme is case-insensitive (RFC 9110 §11.1) unless
+/// `case_sensitive` (the `server-case-sensitive-bearer` variant: `bearer x` is no credentials).
+fn bearer_token_with(
+    headers: &HeaderMap,
+    case_sensitive: bool,
+) -> Result<Option<&str>, AuthFailure> {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         return Ok(None);
@@ -119,7 +157,12 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, AuthFailure> {
         Some(i) => (&value[..i], &value[i..]),
         None => (value, ""),
     };
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let is_bearer = if case_sensitive {
+        scheme == "Bearer"
+    } else {
+        scheme.eq_ignore_ascii_case("bearer")
+    };
+    if !is_bearer {
         return Ok(None);
     }
     if !rest.is_empty() && !rest.starts_with(' ') {
@@ -141,30 +184,61 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, AuthFailure> {
     Ok(Some(token))
 }
 
-/// Whether the query string carries `access_token` (which OAuth 2.1 §5.1 forbids using).
+/// The `access_token` query parameter, if any (which OAuth 2.1 §5.1 forbids using).
+fn query_token(query: Option<&str>) -> Option<String> {
+    let query = query?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Whether the query string carries `access_token`.
 fn token_in_query(query: Option<&str>) -> bool {
-    query.is_some_and(|q| {
-        url::form_urlencoded::parse(q.as_bytes()).any(|(k, _)| k == "access_token")
-    })
+    query_token(query).is_some()
+}
+
+/// A request that passed authentication: the validated claims and the token they came from.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub claims: AccessTokenClaims,
+    pub token: String,
+}
+
+/// The request's access token: the `Authorization: Bearer` credentials, or (only with
+/// `accept_query_token`, which is wrong) an `access_token` query parameter.
+fn presented_token(
+    state: &IdpState,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<String, AuthFailure> {
+    let b = &state.behaviour;
+    if let Some(token) = bearer_token_with(headers, b.case_sensitive_bearer)? {
+        return Ok(token.to_string());
+    }
+    if b.accept_query_token {
+        if let Some(token) = query_token(query) {
+            return Ok(token);
+        }
+    }
+    let mut description =
+        "this MCP server needs an access token in `Authorization: Bearer <token>` (RFC 6750 §2.1; MCP Authorization › Token Requirements)".to_string();
+    if token_in_query(query) {
+        description
+            .push_str("; an `access_token` in the query string is ignored (OAuth 2.1 §5.1.2)");
+    }
+    Err(AuthFailure::NoCredentials(description))
 }
 
 /// Checks the request's credentials: Bearer header, token validation (signature, `typ`, issuer,
-/// audience, expiry, revocation) and the scope every MCP request needs.
+/// audience, expiry, revocation, as `Behaviour::token_checks` selects) and the scope every MCP
+/// request needs.
 pub async fn authenticate(
     state: &IdpState,
     headers: &HeaderMap,
     query: Option<&str>,
-) -> Result<AccessTokenClaims, AuthFailure> {
-    let Some(token) = bearer_token(headers)? else {
-        let mut description =
-            "this MCP server needs an access token in `Authorization: Bearer <token>` (RFC 6750 §2.1; MCP Authorization › Token Requirements)".to_string();
-        if token_in_query(query) {
-            description
-                .push_str("; an `access_token` in the query string is ignored (OAuth 2.1 §5.1.2)");
-        }
-        return Err(AuthFailure::NoCredentials(description));
-    };
-    let claims = access_token::validate(state, token)
+) -> Result<Authenticated, AuthFailure> {
+    let token = presented_token(state, headers, query)?;
+    let claims = access_token::validate_with(state, &token, &state.behaviour.token_checks)
         .await
         .map_err(|rejection| AuthFailure::InvalidToken(rejection.to_string()))?;
     if let Some(limit) = state.behaviour.token_valid_for_requests {
@@ -174,7 +248,12 @@ pub async fn authenticate(
         return Err(never_enough_scope(state));
     }
     let required = state.config.required_scopes();
-    if let Some(missing) = required.iter().find(|s| !claims.has_scope(s)) {
+    let missing = if state.behaviour.enforce_required_scope {
+        required.iter().find(|s| !claims.has_scope(s))
+    } else {
+        None
+    };
+    if let Some(missing) = missing {
         return Err(AuthFailure::InsufficientScope {
             scope: required.join(" "),
             description: format!(
@@ -183,7 +262,7 @@ pub async fn authenticate(
             ),
         });
     }
-    Ok(claims)
+    Ok(Authenticated { claims, token })
 }
 
 /// `token_valid_for_requests`: records one more use of the token (by `jti`) and refuses it, as
@@ -249,8 +328,17 @@ pub async fn require_bearer(
             return next.run(request).await;
         }
     }
+    if state.behaviour.session_authenticates {
+        if let Some(claims) = session_owner_without_credentials(&state, request.headers()) {
+            request.extensions_mut().insert(claims);
+            return next.run(request).await;
+        }
+    }
     match authenticate(&state, request.headers(), request.uri().query()).await {
-        Ok(claims) => {
+        Ok(Authenticated { claims, token }) => {
+            if state.behaviour.token_passthrough {
+                passthrough::forward(&state, &token);
+            }
             request.extensions_mut().insert(claims);
             next.run(request).await
         }
@@ -258,11 +346,27 @@ pub async fn require_bearer(
     }
 }
 
+/// `session_authenticates` (wrong): the claims of the token that opened the live session named in
+/// `Mcp-Session-Id`, for a request that carries no `Authorization` header at all.
+fn session_owner_without_credentials(
+    state: &IdpState,
+    headers: &HeaderMap,
+) -> Option<AccessTokenClaims> {
+    if headers.contains_key(header::AUTHORIZATION) {
+        return None;
+    }
+    session::opener(state, headers)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::mcp_server::test_support::*;
     use axum::http::StatusCode;
+
+    fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, AuthFailure> {
+        bearer_token_with(headers, false)
+    }
 
     fn auth(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();

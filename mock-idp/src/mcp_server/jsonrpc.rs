@@ -253,7 +253,7 @@ fn initialize(
     });
     let mut response = rpc_result(id, result);
     if let Some(claims) = claims {
-        let session = session::open(state, &claims.sub);
+        let session = session::open(state, claims);
         if let Ok(value) = HeaderValue::from_str(&session) {
             response.headers_mut().insert(session::HEADER, value);
         }

@@ -6,14 +6,19 @@
 //!   `Behaviour::unauthenticated_initialize`, `initialize` and notifications need none); then
 //!   [`jsonrpc`] answers `initialize`, `ping`, `tools/list`, `tools/call` ([`tools`]).
 //! - The protected resource metadata (RFC 9728) at the well-known URLs the behaviour selects ([`prm`]).
+//! - The broken resource-server variants change one rule each ([`auth`], [`prm`], [`passthrough`];
+//!   tested in `variant_tests.rs`).
 
 mod auth;
 mod challenge;
 mod cors;
 mod jsonrpc;
+mod passthrough;
 mod prm;
 mod session;
 mod tools;
+#[cfg(test)]
+mod variant_tests;
 
 use axum::middleware;
 use axum::routing::{delete, get, post};
@@ -38,18 +43,32 @@ pub fn app(state: IdpState) -> Router {
             auth::require_bearer,
         ))
         .options(cors::preflight);
-    let mut router = Router::new().route(&state.urls.mcp_path, mcp);
-    for path in prm::paths(&state) {
-        router = router.route(
-            &path,
-            get(prm::metadata)
-                .options(cors::preflight)
-                .fallback(prm::method_not_allowed),
-        );
+    let mcp = Router::new()
+        .route(&state.urls.mcp_path, mcp)
+        .route_layer(middleware::map_response(cors::allow_any_origin));
+    mcp.merge(prm_routes(&state)).with_state(state)
+}
+
+/// The protected resource metadata routes, with CORS (a preflight answer and the headers) unless
+/// the broken `Behaviour::prm_cors` is off.
+fn prm_routes(state: &IdpState) -> Router<IdpState> {
+    let cors = state.behaviour.prm_cors;
+    let paths = prm::paths(state);
+    let mut router = Router::new();
+    for path in &paths {
+        let route = get(prm::metadata).fallback(prm::method_not_allowed);
+        let route = if cors {
+            route.options(cors::preflight)
+        } else {
+            route
+        };
+        router = router.route(path, route);
+    }
+    // `route_layer` on a router without routes panics (and there is nothing to add CORS to).
+    if cors && !paths.is_empty() {
+        router = router.route_layer(middleware::map_response(cors::allow_any_origin));
     }
     router
-        .route_layer(middleware::map_response(cors::allow_any_origin))
-        .with_state(state)
 }
 
 #[cfg(test)]

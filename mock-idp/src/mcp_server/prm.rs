@@ -13,7 +13,7 @@ use crate::state::IdpState;
 use crate::urls;
 
 /// The `resource` the `prm-resource-mismatch` variant names instead of this server (RFC 9728 §3.3).
-pub const OTHER_RESOURCE: &str = "https://other-resource.example/mcp";
+pub use crate::forge::OTHER_RESOURCE;
 
 /// Scopes a resource server should not advertise: `offline_access` is the authorization server's
 /// business (MCP 2026-07-28 Scope Selection Strategy).
@@ -64,9 +64,14 @@ pub fn document(state: &IdpState) -> Value {
     } else {
         state.urls.resource()
     };
+    let authorization_servers = if state.behaviour.prm_empty_authorization_servers {
+        Vec::new()
+    } else {
+        vec![state.urls.issuer()]
+    };
     let mut doc = json!({
         "resource": resource,
-        "authorization_servers": [state.urls.issuer()],
+        "authorization_servers": authorization_servers,
         "bearer_methods_supported": ["header"],
         "resource_name": "mcp-authlab mock MCP server",
     });
@@ -77,9 +82,18 @@ pub fn document(state: &IdpState) -> Value {
     doc
 }
 
-/// `GET` of a well-known URL: the document as `application/json` (RFC 9728 §3.2).
-pub async fn metadata(State(state): State<IdpState>) -> Json<Value> {
-    Json(document(&state))
+/// `GET` of a well-known URL: the document as `application/json` (RFC 9728 §3.2), or as
+/// `text/plain` with the broken `prm_wrong_content_type`.
+pub async fn metadata(State(state): State<IdpState>) -> Response {
+    let doc = document(&state);
+    if state.behaviour.prm_wrong_content_type {
+        return (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            doc.to_string(),
+        )
+            .into_response();
+    }
+    Json(doc).into_response()
 }
 
 /// A wrong method on a metadata URL: 405 with `Allow` and an OAuth error body.

@@ -1,9 +1,11 @@
 //! `Mcp-Session-Id` (MCP Basic › Transports › Session Management). A session is bound to the
 //! subject of the token that opened it and is never a credential: every request still needs a
-//! valid token (MCP Security Best Practices › Session Hijacking).
+//! valid token (MCP Security Best Practices › Session Hijacking), unless the broken
+//! `Behaviour::session_authenticates` asks for the session's [`opener`].
 
 use axum::http::HeaderMap;
 
+use crate::access_token::AccessTokenClaims;
 use crate::state::IdpState;
 use crate::store::random_token;
 
@@ -20,16 +22,24 @@ pub enum SessionCheck {
     NotFound,
 }
 
-/// Opens a session for the subject; the id is 192 random bits, URL-safe (visible ASCII).
-pub fn open(state: &IdpState, subject: &str) -> String {
+/// Opens a session for the holder of `claims` (bound to its subject); the id is 192 random bits,
+/// URL-safe (visible ASCII).
+pub fn open(state: &IdpState, claims: &AccessTokenClaims) -> String {
     let id = random_token(24);
     state
         .store
         .mcp_sessions
         .lock()
         .unwrap()
-        .insert(id.clone(), subject.to_string());
+        .insert(id.clone(), claims.clone());
     id
+}
+
+/// The claims of the token that opened the live session the request names, if any. Only for the
+/// broken `Behaviour::session_authenticates`: a session is never a credential.
+pub fn opener(state: &IdpState, headers: &HeaderMap) -> Option<AccessTokenClaims> {
+    let id = headers.get(HEADER)?.to_str().ok()?;
+    state.store.mcp_sessions.lock().unwrap().get(id).cloned()
 }
 
 pub fn check(state: &IdpState, headers: &HeaderMap, subject: &str) -> SessionCheck {
@@ -40,7 +50,7 @@ pub fn check(state: &IdpState, headers: &HeaderMap, subject: &str) -> SessionChe
         return SessionCheck::NotFound;
     };
     match state.store.mcp_sessions.lock().unwrap().get(id) {
-        Some(owner) if owner == subject => SessionCheck::Valid(id.to_string()),
+        Some(opener) if opener.sub == subject => SessionCheck::Valid(id.to_string()),
         _ => SessionCheck::NotFound,
     }
 }
@@ -61,11 +71,28 @@ mod tests {
         headers
     }
 
+    fn claims(subject: &str) -> AccessTokenClaims {
+        AccessTokenClaims {
+            iss: "http://127.0.0.1:1".into(),
+            sub: subject.into(),
+            aud: "http://127.0.0.1:2/mcp".into(),
+            client_id: "c".into(),
+            scope: "mcp:tools".into(),
+            iat: 0,
+            exp: 0,
+            nbf: None,
+            jti: "j".into(),
+        }
+    }
+
     #[test]
     fn sessions_are_random_and_bound_to_their_subject() {
         let state = IdpState::for_tests(&[]);
-        let a = open(&state, "alice");
-        assert_ne!(a, open(&state, "alice"));
+        let a = open(&state, &claims("alice"));
+        assert_ne!(a, open(&state, &claims("alice")));
+        assert_eq!(opener(&state, &with_session(&a)), Some(claims("alice")));
+        assert_eq!(opener(&state, &with_session("unknown")), None);
+        assert_eq!(opener(&state, &HeaderMap::new()), None);
         assert!(a.len() >= 32);
         assert_eq!(
             check(&state, &with_session(&a), "alice"),

@@ -169,6 +169,7 @@ mod tests {
             scope: scope.into(),
             iat: 0,
             exp: 0,
+            nbf: None,
             jti: "j".into(),
         }
     }

@@ -1,4 +1,4 @@
-use super::{Variant, VariantKind::*};
+use super::{Variant, VariantKind::*, VariantTarget::*};
 use crate::behaviour::MetadataLocation;
 
 pub(super) const ALL: &[&Variant] = &[
@@ -20,6 +20,7 @@ const SPLIT_DOMAIN: Variant = Variant {
     requirement: "AS-META-1",
     reference: "RFC 8414 §3.1; MCP 2025-11-25 Authorization Server Metadata Discovery",
     group: "metadata location",
+    target: AuthorizationServer,
     apply: |b| b.metadata_location = MetadataLocation::SeparateOrigin,
 };
 
@@ -31,6 +32,7 @@ const CUSTOM_PATH: Variant = Variant {
     requirement: "AS-META-1",
     reference: "RFC 8414 §3.1; MCP 2025-11-25 Authorization Server Metadata Discovery",
     group: "metadata location",
+    target: AuthorizationServer,
     apply: |b| {
         b.metadata_location = MetadataLocation::CustomPath("/custom/oauth-metadata.json".into())
     },
@@ -43,6 +45,7 @@ const ISSUER_WITH_PATH: Variant = Variant {
     requirement: "C-ASM-1",
     reference: "RFC 8414 §3.1; MCP 2025-11-25 Authorization Server Metadata Discovery",
     group: "issuer path",
+    target: AuthorizationServer,
     apply: |b| b.issuer_path = Some("tenant1".into()),
 };
 
@@ -53,6 +56,7 @@ const OIDC_ONLY: Variant = Variant {
     requirement: "C-ASM-1",
     reference: "MCP 2025-11-25 Authorization Server Metadata Discovery; OIDC Discovery §4",
     group: "metadata format",
+    target: AuthorizationServer,
     apply: |b| b.serve_rfc8414 = false,
 };
 
@@ -63,6 +67,7 @@ const RFC8414_ONLY: Variant = Variant {
     requirement: "C-ASM-1",
     reference: "RFC 8414 §3; MCP 2025-11-25 Authorization Server Metadata Discovery",
     group: "metadata format",
+    target: AuthorizationServer,
     apply: |b| b.serve_oidc = false,
 };
 
@@ -73,6 +78,7 @@ const ISSUER_MISMATCH: Variant = Variant {
     requirement: "C-ASM-2",
     reference: "RFC 8414 §3.3",
     group: "metadata issuer",
+    target: AuthorizationServer,
     apply: |b| b.metadata_issuer_mismatch = true,
 };
 
@@ -83,6 +89,7 @@ const LEGACY: Variant = Variant {
     requirement: "C-ASM-0326",
     reference: "MCP 2025-03-26 Server Metadata Discovery, Fallbacks for Servers without Metadata Discovery",
     group: "metadata location",
+    target: AuthorizationServer,
     apply: |b| {
         b.legacy_2025_03_26_layout = true;
         b.prm_at_path = false;
@@ -98,6 +105,7 @@ const LEGACY_NO_METADATA: Variant = Variant {
     requirement: "C-ASM-0326",
     reference: "MCP 2025-03-26 Fallbacks for Servers without Metadata Discovery",
     group: "metadata location",
+    target: AuthorizationServer,
     apply: |b| {
         (LEGACY.apply)(b);
         b.metadata_location = MetadataLocation::Nowhere;

@@ -9,6 +9,7 @@ mod pkce;
 mod prm;
 mod redirect;
 mod registration;
+mod resource_server;
 mod timing;
 mod tokens;
 
@@ -27,6 +28,16 @@ pub enum VariantKind {
     Unusual,
 }
 
+/// Which part of the deployment a variant changes: the authorization server (what clients meet
+/// during discovery, registration, authorization and token requests) or the protected MCP server
+/// (its challenges, metadata and token handling: what the server suite must detect).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VariantTarget {
+    AuthorizationServer,
+    McpServer,
+}
+
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Variant {
     pub name: &'static str,
@@ -38,6 +49,7 @@ pub struct Variant {
     pub reference: &'static str,
     /// Variants of the same group change the same aspect and cannot be combined.
     pub group: &'static str,
+    pub target: VariantTarget,
     #[serde(skip)]
     pub apply: fn(&mut Behaviour),
 }
@@ -52,6 +64,7 @@ pub fn catalogue() -> Vec<&'static Variant> {
         redirect::ALL,
         tokens::ALL,
         timing::ALL,
+        resource_server::ALL,
     ]
     .into_iter()
     .flatten()
@@ -118,6 +131,23 @@ mod tests {
     }
 
     #[test]
+    fn every_mcp_server_variant_can_be_combined_with_every_authorization_server_variant() {
+        let (mcp, other): (Vec<&Variant>, Vec<&Variant>) = catalogue()
+            .into_iter()
+            .partition(|v| v.target == VariantTarget::McpServer);
+        assert!(mcp.len() >= 23 && other.len() >= 20);
+        for m in &mcp {
+            for o in &other {
+                assert_ne!(m.group, o.group, "{} and {} share a group", m.name, o.name);
+            }
+        }
+        let json = serde_json::to_value(lookup("server-skips-signature").unwrap()).unwrap();
+        assert_eq!(json["target"], "mcp_server");
+        assert_eq!(json["kind"], "broken");
+        assert_eq!(json["requirement"], "S-TOK-1");
+    }
+
+    #[test]
     fn unknown_variant_is_a_typed_error() {
         assert!(matches!(
             behaviour_for(&["no-such-thing"]),
@@ -164,6 +194,26 @@ mod tests {
             "expired-tokens",
             "slow-metadata",
             "hanging-token-endpoint",
+            // Broken resource servers (the server suite's self-tests).
+            "server-accepts-any-audience",
+            "server-accepts-expired",
+            "server-skips-signature",
+            "server-accepts-any-issuer",
+            "server-accepts-wrong-type",
+            "server-accepts-query-token",
+            "server-error-without-credentials",
+            "server-no-www-authenticate",
+            "server-forbidden-without-token",
+            "server-error-on-bad-token",
+            "server-ignores-scope",
+            "server-scope-challenge-without-scope",
+            "server-case-sensitive-bearer",
+            "server-session-as-authentication",
+            "server-token-passthrough",
+            "prm-wrong-content-type",
+            "prm-without-cors",
+            "prm-empty-authorization-servers",
+            "challenge-without-scope",
         ] {
             assert!(names.contains(required), "missing variant {required}");
         }

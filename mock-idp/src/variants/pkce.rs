@@ -1,4 +1,4 @@
-use super::{Variant, VariantKind::*};
+use super::{Variant, VariantKind::*, VariantTarget::*};
 
 pub(super) const ALL: &[&Variant] = &[&NOT_ADVERTISED, &PLAIN_ONLY, &NOT_ENFORCED];
 
@@ -10,6 +10,7 @@ const NOT_ADVERTISED: Variant = Variant {
     requirement: "C-PKCE-3",
     reference: "MCP 2025-11-25 Authorization Code Protection; RFC 8414 §2",
     group: "pkce methods",
+    target: AuthorizationServer,
     apply: |b| b.code_challenge_methods = None,
 };
 
@@ -21,6 +22,7 @@ const PLAIN_ONLY: Variant = Variant {
     requirement: "C-PKCE-2",
     reference: "MCP 2025-11-25 Authorization Code Protection; OAuth 2.1 §4.1.1",
     group: "pkce methods",
+    target: AuthorizationServer,
     apply: |b| b.code_challenge_methods = Some(vec!["plain".into()]),
 };
 
@@ -31,5 +33,6 @@ const NOT_ENFORCED: Variant = Variant {
     requirement: "AS-PKCE-1",
     reference: "OAuth 2.1 §4.1.3, §7.5.2",
     group: "pkce enforcement",
+    target: AuthorizationServer,
     apply: |b| b.enforce_pkce = false,
 };

@@ -1,4 +1,4 @@
-use super::{Variant, VariantKind::*};
+use super::{Variant, VariantKind::*, VariantTarget::*};
 
 pub(super) const ALL: &[&Variant] = &[
     &PRM_MISSING,
@@ -14,6 +14,7 @@ const PRM_MISSING: Variant = Variant {
     requirement: "S-PRM-1",
     reference: "RFC 9728 §3, §5.1; MCP 2025-06-18 Authorization Server Location",
     group: "prm location",
+    target: McpServer,
     apply: |b| {
         b.prm_at_path = false;
         b.prm_at_root = false;
@@ -28,6 +29,7 @@ const PRM_ROOT_ONLY: Variant = Variant {
     requirement: "C-PRM-2",
     reference: "RFC 9728 §3.1; MCP 2025-11-25 Protected Resource Metadata Discovery Requirements",
     group: "prm location",
+    target: McpServer,
     apply: |b| {
         b.prm_at_path = false;
         b.prm_at_root = true;
@@ -42,6 +44,7 @@ const PRM_RESOURCE_MISMATCH: Variant = Variant {
     requirement: "C-PRM-3",
     reference: "RFC 9728 §3.3, §7.3",
     group: "prm resource",
+    target: McpServer,
     apply: |b| b.prm_resource_mismatch = true,
 };
 
@@ -52,5 +55,6 @@ const NO_RESOURCE_METADATA: Variant = Variant {
     requirement: "S-PRM-3",
     reference: "RFC 9728 §5.1; MCP 2025-06-18 Authorization Server Location; MCP 2025-11-25 Protected Resource Metadata Discovery Requirements",
     group: "challenge",
+    target: McpServer,
     apply: |b| b.challenge_resource_metadata = false,
 };

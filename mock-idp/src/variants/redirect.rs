@@ -1,4 +1,4 @@
-use super::{Variant, VariantKind::*};
+use super::{Variant, VariantKind::*, VariantTarget::*};
 use crate::behaviour::{IssParameter, StateEcho};
 
 pub(super) const ALL: &[&Variant] = &[&WRONG_STATE, &WRONG_ISS, &MISSING_ISS];
@@ -10,6 +10,7 @@ const WRONG_STATE: Variant = Variant {
     requirement: "C-STATE-1",
     reference: "OAuth 2.1 §4.1.2, §7.12; MCP 2025-11-25 Open Redirection",
     group: "state",
+    target: AuthorizationServer,
     apply: |b| b.state_echo = StateEcho::Wrong,
 };
 
@@ -21,6 +22,7 @@ const WRONG_ISS: Variant = Variant {
     requirement: "C-ISS-1",
     reference: "RFC 9207 §2.4",
     group: "iss",
+    target: AuthorizationServer,
     apply: |b| b.iss_parameter = IssParameter::Wrong,
 };
 
@@ -31,5 +33,6 @@ const MISSING_ISS: Variant = Variant {
     requirement: "C-ISS-1",
     reference: "RFC 9207 §2.4",
     group: "iss",
+    target: AuthorizationServer,
     apply: |b| b.iss_parameter = IssParameter::Omitted,
 };

@@ -1,4 +1,4 @@
-use super::{Variant, VariantKind::*};
+use super::{Variant, VariantKind::*, VariantTarget::*};
 
 pub(super) const ALL: &[&Variant] = &[&NO_REGISTRATION, &CIMD_ONLY];
 
@@ -9,6 +9,7 @@ const NO_REGISTRATION: Variant = Variant {
     requirement: "C-REG-1",
     reference: "MCP 2025-11-25 Client Registration Approaches",
     group: "registration",
+    target: AuthorizationServer,
     apply: |b| {
         b.registration_endpoint = false;
         b.cimd_supported = false;
@@ -22,6 +23,7 @@ const CIMD_ONLY: Variant = Variant {
     requirement: "C-CIMD-1",
     reference: "MCP 2025-11-25 Client ID Metadata Documents",
     group: "registration",
+    target: AuthorizationServer,
     apply: |b| {
         b.registration_endpoint = false;
         b.cimd_supported = true;

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use super::{Variant, VariantKind::*};
+use super::{Variant, VariantKind::*, VariantTarget::*};
 use crate::behaviour::{Delay, Endpoint};
 
 pub(super) const ALL: &[&Variant] = &[&SLOW_METADATA, &HANGING_TOKEN];
@@ -15,6 +15,7 @@ const SLOW_METADATA: Variant = Variant {
     requirement: "C-ASM-1",
     reference: "MCP 2025-11-25 Authorization Server Metadata Discovery",
     group: "timing",
+    target: AuthorizationServer,
     apply: |b| {
         for endpoint in [
             Endpoint::AuthorizationServerMetadata,
@@ -35,6 +36,7 @@ const HANGING_TOKEN: Variant = Variant {
     requirement: "C-TIMEOUT-1",
     reference: "MCP 2025-11-25 Security Considerations (availability); RFC 9110 §9.2.2",
     group: "timing",
+    target: AuthorizationServer,
     apply: |b| {
         b.delays.push(Delay {
             endpoint: Endpoint::Token,

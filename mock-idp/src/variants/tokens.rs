@@ -1,5 +1,6 @@
-use super::{Variant, VariantKind::*};
+use super::{Variant, VariantKind::*, VariantTarget::*};
 use crate::behaviour::Audience;
+use crate::forge::OTHER_RESOURCE;
 
 pub(super) const ALL: &[&Variant] = &[&NO_ROTATION, &WRONG_AUDIENCE, &EXPIRED_TOKENS];
 
@@ -10,6 +11,7 @@ const NO_ROTATION: Variant = Variant {
     requirement: "AS-REFRESH-1",
     reference: "OAuth 2.1 §4.3.1; MCP 2025-06-18 Token Theft",
     group: "refresh",
+    target: AuthorizationServer,
     apply: |b| b.rotate_refresh_tokens = false,
 };
 
@@ -20,7 +22,8 @@ const WRONG_AUDIENCE: Variant = Variant {
     requirement: "S-TOK-2",
     reference: "RFC 8707 §2; RFC 9068 §4; MCP 2025-06-18 Token Audience Binding and Validation",
     group: "audience",
-    apply: |b| b.audience = Audience::Fixed("https://other-resource.example/mcp".into()),
+    target: AuthorizationServer,
+    apply: |b| b.audience = Audience::Fixed(OTHER_RESOURCE.into()),
 };
 
 const EXPIRED_TOKENS: Variant = Variant {
@@ -30,5 +33,6 @@ const EXPIRED_TOKENS: Variant = Variant {
     requirement: "S-TOK-1",
     reference: "OAuth 2.1 §5.2; RFC 9068 §4",
     group: "expiry",
+    target: AuthorizationServer,
     apply: |b| b.issue_expired_tokens = true,
 };

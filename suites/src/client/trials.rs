@@ -355,6 +355,8 @@ mod tests {
             outcome,
             message: format!("{id} observed"),
             expected_failure: false,
+            expected: None,
+            evidence: Vec::new(),
         }
     }
 

@@ -1,0 +1,189 @@
+//! The server suite (`mcp-authlab server --command`) against a resource server written with the real
+//! Python MCP SDK (`mcp` from PyPI, locked in `targets/python/requirements.txt`):
+//! `targets/python/server/server.py`, an `MCPServer` whose `TokenVerifier` introspects tokens at the
+//! mock IdP the harness starts (RFC 7662), with `AuthSettings(validate_token_resource=True)`. Judged
+//! against `targets/python/server/expected-failures.yml`: a new failure and a stale entry both fail.
+//!
+//! Needs `targets/python/.venv` (made by `ci/test`, see targets/python/README.md). When it is missing
+//! the tests are skipped with a message, unless `CI` is set: then they fail. The harness gives the
+//! server a loopback port and kills its process group at the end.
+
+mod server_suite_support;
+#[allow(dead_code)] // only `tail` is used, by server_suite_support
+mod support;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use server_suite_support::{run_server_suite, SuiteRun};
+
+/// Where the harness-minted token for "another resource" is meant to be used (the suite's constant).
+const OTHER_RESOURCE: &str = "https://other-resource.example/mcp";
+
+fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("cli/ has a parent")
+        .join("targets")
+        .join("python")
+}
+
+fn baseline() -> PathBuf {
+    target_dir().join("server").join("expected-failures.yml")
+}
+
+/// The venv's interpreter; `None` (skip) when the venv is missing outside CI, a failure inside CI.
+fn venv_python() -> Option<PathBuf> {
+    let python = target_dir().join(".venv/bin/python");
+    if python.exists() {
+        return Some(python);
+    }
+    let message = format!(
+        "the Python MCP SDK is not installed ({} is missing): run `ci/test`, or by hand \
+         `python3 -m venv targets/python/.venv && targets/python/.venv/bin/pip install --no-deps -r \
+         targets/python/requirements.txt`",
+        python.display()
+    );
+    if std::env::var_os("CI").is_some() {
+        panic!("{message} (CI is set, so this is a failure, not a skip)");
+    }
+    // Written to the real stderr: libtest captures `eprintln!` of passing tests, and a skip must show.
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {message}");
+    None
+}
+
+/// `'<venv python>' '<server.py>' EXTRA…` (the runner splits --command like a shell).
+fn server_command(python: &Path, extra: &[&str]) -> String {
+    let server = target_dir().join("server").join("server.py");
+    for path in [python, server.as_path()] {
+        assert!(
+            !path.to_string_lossy().contains('\''),
+            "a path of the server contains a single quote: {}",
+            path.display()
+        );
+    }
+    let mut command = format!("'{}' '{}'", python.display(), server.display());
+    for arg in extra {
+        command.push(' ');
+        command.push_str(arg);
+    }
+    command
+}
+
+fn run_suite(python: &Path, extra: &[&str], more_args: &[&str]) -> SuiteRun {
+    let mut args = vec![
+        "--command".to_string(),
+        server_command(python, extra),
+        "--url".to_string(),
+        "http://127.0.0.1:{port}/mcp".to_string(),
+    ];
+    args.extend(more_args.iter().map(|a| a.to_string()));
+    run_server_suite(&args, &[], &target_dir())
+}
+
+/// Whether the scenario's trace shows the server introspecting a token the mock IdP called active
+/// with `aud` = [`OTHER_RESOURCE`]: then the refusal was the SDK's own audience check, not the IdP's.
+fn introspected_active_for_other_resource(run: &SuiteRun, scenario: &str) -> bool {
+    run.scenario(scenario)["trace"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|exchange| {
+            exchange["to"] == "authorization_server"
+                && exchange["url"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("/introspect"))
+                && exchange["response_body"]
+                    .as_str()
+                    .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+                    .is_some_and(|b| b["active"] == true && b["aud"] == OTHER_RESOURCE)
+        })
+}
+
+/// The whole server suite, as CI runs it: every scenario is judged (the harness mints every token),
+/// and nothing fails beyond the SDK findings in `expected-failures.yml`, none of which is stale.
+#[test]
+fn python_sdk_server_fails_exactly_its_expected_failures() {
+    let Some(python) = venv_python() else { return };
+    let run = run_suite(
+        &python,
+        &[],
+        &["--expected-failures", &baseline().display().to_string()],
+    );
+    run.assert_matches_baseline("the Python SDK resource server", &baseline(), None);
+    let skipped: Vec<String> = run.report()["scenarios"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["verdict"] == "skip")
+        .map(|s| s["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        skipped.is_empty(),
+        "scenarios skipped although the server trusts the mock IdP: {skipped:?}\n{}",
+        run.context(None)
+    );
+    assert_eq!(
+        run.verdict("server/valid-token"),
+        "pass",
+        "the positive control failed\n{}",
+        run.context(None)
+    );
+    assert_eq!(
+        run.outcome("server/wrong-audience-token", "wrong-audience-rejected")
+            .as_deref(),
+        Some("pass"),
+        "{}",
+        run.context(None)
+    );
+    assert!(
+        introspected_active_for_other_resource(&run, "server/wrong-audience-token"),
+        "the wrong-audience token was not introspected as active: the refusal may not be the SDK's \
+         audience check\n{}",
+        run.context(None)
+    );
+}
+
+/// S-TOK-2 (MUST; MCP 2025-11-25 "Token Audience Binding and Validation"): a server must refuse a
+/// token issued for another resource.
+///
+/// FINDING (recorded, not hidden): with `AuthSettings.validate_token_resource` left unset, the
+/// default of `mcp` 2.3.0 (it only emits an `MCPDeprecationWarning`; 3.0 is to default to True), the
+/// SDK accepts a token whose introspected `aud` is another resource. The adapter sets it to True for
+/// the main run; `--unset-validate-token-resource` leaves it unset. Fails the day the default
+/// changes: then update targets/python/README.md.
+#[test]
+fn python_sdk_default_settings_accept_a_token_for_another_resource_violating_s_tok_2() {
+    let Some(python) = venv_python() else { return };
+    let run = run_suite(
+        &python,
+        &["--unset-validate-token-resource"],
+        &[
+            "--scenario",
+            "server/valid-token",
+            "--scenario",
+            "server/wrong-audience-token",
+        ],
+    );
+    assert_eq!(
+        run.outcome("server/valid-token", "valid-token-accepted")
+            .as_deref(),
+        Some("pass"),
+        "the positive control failed\n{}",
+        run.context(None)
+    );
+    assert_eq!(
+        run.outcome("server/wrong-audience-token", "wrong-audience-rejected")
+            .as_deref(),
+        Some("fail"),
+        "with validate_token_resource unset the SDK now refuses a token for another resource: \
+         update this test and targets/python/README.md\n{}",
+        run.context(None)
+    );
+    assert!(
+        introspected_active_for_other_resource(&run, "server/wrong-audience-token"),
+        "{}",
+        run.context(None)
+    );
+    assert_eq!(run.status, Some(1), "{}", run.context(None));
+}

@@ -1,0 +1,506 @@
+//! Sending the probes of a scenario's steps and recording what came back.
+//!
+//! Every request has a timeout, follows no redirect, and reads at most
+//! [`MAX_BODY_BYTES`](super::observation::MAX_BODY_BYTES) of the body; an event stream is read
+//! until its first JSON-RPC response (a server may keep the stream open).
+
+use std::time::{Duration, Instant};
+
+use mcp_authlab_mock_idp::urls::{
+    oidc_appended_url, oidc_inserted_url, prm_url, rfc8414_metadata_url,
+};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::{json, Value};
+
+use super::observation::{
+    label, AsLocation, ProbeResponse, Probed, ServerObservation, MAX_BODY_BYTES,
+};
+use super::scenario::{Credential, Step, TokenKind};
+use super::tokens::TokenSource;
+
+/// The most authorization servers of one PRM that are probed.
+const MAX_AUTHORIZATION_SERVERS: usize = 4;
+
+/// An HTTP client for probes.
+#[derive(Debug, Clone)]
+pub struct Prober {
+    http: reqwest::Client,
+    timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("could not build the HTTP client for probes: {0}")]
+pub struct ProberError(String);
+
+impl Prober {
+    /// A prober whose requests each take at most `timeout`; `ca_pem` is an extra trusted CA.
+    pub fn new(timeout: Duration, ca_pem: Option<&[u8]>) -> Result<Self, ProberError> {
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(timeout)
+            .user_agent(concat!("mcp-authlab/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = ca_pem {
+            let cert =
+                reqwest::Certificate::from_pem(pem).map_err(|e| ProberError(e.to_string()))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder.build().map_err(|e| ProberError(e.to_string()))?;
+        Ok(Self { http, timeout })
+    }
+
+    /// Whether anything answers HTTP at `url` (any status): the server is up.
+    pub async fn reachable(&self, url: &str) -> bool {
+        let request = self.http.get(url).send();
+        matches!(
+            tokio::time::timeout(Duration::from_secs(2).min(self.timeout), request).await,
+            Ok(Ok(_))
+        )
+    }
+
+    /// Sends one request and records it in `obs` under `label`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send<'o>(
+        &self,
+        obs: &'o mut ServerObservation,
+        label: &str,
+        to: &'static str,
+        method: reqwest::Method,
+        url: &str,
+        headers: Vec<(String, String)>,
+        body: Option<String>,
+    ) -> &'o Probed {
+        let started = Instant::now();
+        let response = self
+            .exchange(method.clone(), url, &headers, body.clone())
+            .await;
+        obs.probes.push(Probed {
+            seq: obs.probes.len() as u64 + 1,
+            label: label.to_string(),
+            to,
+            method: method.to_string(),
+            url: url.to_string(),
+            request_headers: headers,
+            request_body: body,
+            response,
+            duration_ms: started.elapsed().as_millis() as u64,
+        });
+        obs.probes.last().expect("just pushed")
+    }
+
+    async fn exchange(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<String>,
+    ) -> Result<ProbeResponse, String> {
+        let deadline = Instant::now() + self.timeout;
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| format!("bad header name {name}: {e}"))?;
+            let value =
+                HeaderValue::from_str(value).map_err(|e| format!("bad header value: {e}"))?;
+            map.append(name, value);
+        }
+        let mut request = self.http.request(method, url).headers(map);
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let mut response = tokio::time::timeout(self.timeout, request.send())
+            .await
+            .map_err(|_| format!("no response within {}s", self.timeout.as_secs_f64()))?
+            .map_err(describe_error)?;
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_ascii_lowercase(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let is_stream = headers.iter().any(|(k, v)| {
+            k == "content-type" && v.to_ascii_lowercase().starts_with("text/event-stream")
+        });
+        let mut bytes = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, response.chunk()).await {
+                // The body did not end in time: keep what came (an open event stream).
+                Err(_) => break,
+                Ok(Err(e)) if bytes.is_empty() => return Err(describe_error(e)),
+                Ok(Err(_)) | Ok(Ok(None)) => break,
+                Ok(Ok(Some(chunk))) => {
+                    bytes.extend_from_slice(&chunk);
+                    if bytes.len() >= MAX_BODY_BYTES {
+                        bytes.truncate(MAX_BODY_BYTES);
+                        break;
+                    }
+                    if is_stream && stream_has_response(&bytes) {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(ProbeResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        })
+    }
+}
+
+/// Whether an event stream read so far holds a complete JSON-RPC response (an event with `id`
+/// and `result` or `error`).
+fn stream_has_response(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    let Some(complete) = text.rfind("\n\n") else {
+        return false;
+    };
+    text[..complete]
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+        .any(|m| m.get("id").is_some() && (m.get("result").is_some() || m.get("error").is_some()))
+}
+
+/// The error's cause chain in one line (`connection refused`, not just `error sending request`).
+fn describe_error(error: reqwest::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+/// The MCP protocol version the probes speak for a spec version.
+pub fn protocol_version(spec: mcp_authlab_reports::SpecVersion) -> &'static str {
+    spec.as_str()
+}
+
+fn initialize_body(spec: mcp_authlab_reports::SpecVersion) -> String {
+    json!({
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": protocol_version(spec),
+            "capabilities": {},
+            "clientInfo": {"name": "mcp-authlab", "version": env!("CARGO_PKG_VERSION")}
+        }
+    })
+    .to_string()
+}
+
+fn mcp_headers() -> Vec<(String, String)> {
+    vec![
+        ("content-type".into(), "application/json".into()),
+        (
+            "accept".into(),
+            "application/json, text/event-stream".into(),
+        ),
+    ]
+}
+
+/// What the steps need besides the observation.
+pub struct StepContext<'a> {
+    pub prober: &'a Prober,
+    pub tokens: &'a TokenSource,
+}
+
+/// Runs the steps in order, recording every probe in `obs`.
+pub async fn run_steps(steps: &[Step], ctx: &StepContext<'_>, obs: &mut ServerObservation) {
+    for step in steps {
+        match step {
+            Step::Unauthenticated => unauthenticated(ctx, obs).await,
+            Step::ProtectedResourceMetadata => protected_resource_metadata(ctx, obs).await,
+            Step::AuthorizationServerMetadata => authorization_server_metadata(ctx, obs).await,
+            Step::Present { label, credential } => present(ctx, obs, label, *credential).await,
+            Step::SessionWithoutToken => session_without_token(ctx, obs).await,
+            // The runner collects the mock IdP's trace after the steps.
+            Step::CollectIdpTrace => {}
+        }
+    }
+}
+
+async fn unauthenticated(ctx: &StepContext<'_>, obs: &mut ServerObservation) {
+    let url = obs.url.clone();
+    let body = initialize_body(obs.spec_version);
+    ctx.prober
+        .send(
+            obs,
+            label::UNAUTHENTICATED,
+            "mcp_server",
+            reqwest::Method::POST,
+            &url,
+            mcp_headers(),
+            Some(body),
+        )
+        .await;
+}
+
+/// The `Origin` metadata requests carry, as a browser-based client's would (MCP Inspector's
+/// default origin), so that the CORS headers of the answer can be judged.
+pub const BROWSER_ORIGIN: &str = "http://localhost:6274";
+
+async fn get_json(
+    ctx: &StepContext<'_>,
+    obs: &mut ServerObservation,
+    label: &str,
+    to: &'static str,
+    url: &str,
+) {
+    let headers = vec![
+        ("accept".into(), "application/json".into()),
+        ("origin".into(), BROWSER_ORIGIN.into()),
+    ];
+    ctx.prober
+        .send(obs, label, to, reqwest::Method::GET, url, headers, None)
+        .await;
+}
+
+async fn protected_resource_metadata(ctx: &StepContext<'_>, obs: &mut ServerObservation) {
+    let named = obs
+        .first_challenge()
+        .and_then(|c| c.param("resource_metadata").map(str::to_string));
+    match named {
+        Some(url)
+            if url::Url::parse(&url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) =>
+        {
+            get_json(ctx, obs, label::PRM_FROM_CHALLENGE, "mcp_server", &url).await;
+        }
+        Some(url) => {
+            obs.not_probed.insert(
+                label::PRM_FROM_CHALLENGE.into(),
+                format!("the challenge's resource_metadata `{url}` is not an absolute http(s) URL"),
+            );
+        }
+        None => {
+            obs.not_probed.insert(
+                label::PRM_FROM_CHALLENGE.into(),
+                "the 401 challenge named no resource_metadata".into(),
+            );
+        }
+    }
+    let resource = obs.url.clone();
+    match prm_url(&resource) {
+        Ok(at_path) => {
+            let root = url::Url::parse(&resource)
+                .ok()
+                .and_then(|u| u.join("/.well-known/oauth-protected-resource").ok())
+                .map(|u| u.to_string());
+            if root.as_deref() == Some(at_path.as_str()) {
+                obs.not_probed.insert(
+                    label::PRM_AT_PATH.into(),
+                    "the MCP URL has no path: the path well-known URL is the root one".into(),
+                );
+            } else {
+                get_json(ctx, obs, label::PRM_AT_PATH, "mcp_server", &at_path).await;
+            }
+            if let Some(root) = root {
+                get_json(ctx, obs, label::PRM_AT_ROOT, "mcp_server", &root).await;
+            }
+        }
+        Err(e) => {
+            obs.not_probed.insert(
+                label::PRM_AT_PATH.into(),
+                format!("the MCP URL does not parse: {e}"),
+            );
+        }
+    }
+}
+
+async fn authorization_server_metadata(ctx: &StepContext<'_>, obs: &mut ServerObservation) {
+    let issuers: Vec<String> = obs
+        .prm()
+        .and_then(|(_, doc)| {
+            doc.get("authorization_servers")?.as_array().map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+        })
+        .unwrap_or_default();
+    for (index, issuer) in issuers.iter().take(MAX_AUTHORIZATION_SERVERS).enumerate() {
+        let mut seen: Vec<String> = Vec::new();
+        for location in AsLocation::ORDER {
+            let label = label::as_metadata(index, location);
+            let url = match location {
+                AsLocation::Rfc8414 => rfc8414_metadata_url(issuer),
+                AsLocation::OidcInserted => oidc_inserted_url(issuer),
+                AsLocation::OidcAppended => oidc_appended_url(issuer),
+            };
+            match url {
+                Ok(url) if seen.contains(&url) => {
+                    obs.not_probed.insert(
+                        label,
+                        format!("same URL as an earlier location ({url}): the issuer has no path"),
+                    );
+                }
+                Ok(url) => {
+                    get_json(ctx, obs, &label, "authorization_server", &url).await;
+                    seen.push(url);
+                }
+                Err(e) => {
+                    obs.not_probed
+                        .insert(label, format!("the issuer `{issuer}` is not a URL: {e}"));
+                }
+            }
+        }
+    }
+}
+
+/// The scopes a valid token carries: what the server says it needs.
+fn scopes_for(obs: &ServerObservation) -> Vec<String> {
+    obs.advertised_scopes().into_iter().collect()
+}
+
+async fn present(
+    ctx: &StepContext<'_>,
+    obs: &mut ServerObservation,
+    label: &str,
+    credential: Credential,
+) {
+    let scopes = scopes_for(obs);
+    let mut headers = mcp_headers();
+    let mut url = obs.url.clone();
+    let token_kind = match credential {
+        Credential::Bearer(kind) => Some(kind),
+        Credential::Spelled(_) | Credential::Query => Some(TokenKind::VALID),
+        Credential::Literal(_) => None,
+    };
+    let token = match token_kind {
+        Some(kind) => match ctx.tokens.token(kind, &scopes).await {
+            Ok(token) => Some(token),
+            Err(why) => {
+                obs.not_probed.insert(label.to_string(), why);
+                return;
+            }
+        },
+        None => None,
+    };
+    match (credential, &token) {
+        (Credential::Bearer(_), Some(token)) => {
+            headers.push(("authorization".into(), format!("Bearer {token}")));
+        }
+        (Credential::Spelled(prefix), Some(token)) => {
+            headers.push(("authorization".into(), format!("{prefix}{token}")));
+        }
+        (Credential::Literal(value), _) => {
+            headers.push(("authorization".into(), value.to_string()));
+        }
+        (Credential::Query, Some(token)) => match url::Url::parse(&url) {
+            Ok(mut parsed) => {
+                parsed.query_pairs_mut().append_pair("access_token", token);
+                url = parsed.to_string();
+            }
+            Err(e) => {
+                obs.not_probed.insert(
+                    label.to_string(),
+                    format!("the MCP URL does not parse: {e}"),
+                );
+                return;
+            }
+        },
+        _ => {}
+    }
+    if let Some(token) = token {
+        obs.presented_tokens.push(token);
+    }
+    let body = initialize_body(obs.spec_version);
+    ctx.prober
+        .send(
+            obs,
+            label,
+            "mcp_server",
+            reqwest::Method::POST,
+            &url,
+            headers,
+            Some(body),
+        )
+        .await;
+}
+
+async fn session_without_token(ctx: &StepContext<'_>, obs: &mut ServerObservation) {
+    const INITIALIZE: &str = "session:initialize";
+    let scopes = scopes_for(obs);
+    let token = match ctx.tokens.token(TokenKind::VALID, &scopes).await {
+        Ok(token) => token,
+        Err(why) => {
+            obs.not_probed
+                .insert(label::SESSION_WITHOUT_TOKEN.into(), why);
+            return;
+        }
+    };
+    obs.presented_tokens.push(token.clone());
+    let mut headers = mcp_headers();
+    headers.push(("authorization".into(), format!("Bearer {token}")));
+    let url = obs.url.clone();
+    let body = initialize_body(obs.spec_version);
+    let session = ctx
+        .prober
+        .send(
+            obs,
+            INITIALIZE,
+            "mcp_server",
+            reqwest::Method::POST,
+            &url,
+            headers,
+            Some(body),
+        )
+        .await
+        .ok()
+        .filter(|r| r.is_success())
+        .and_then(|r| r.header("mcp-session-id").map(str::to_string));
+    let Some(session) = session else {
+        obs.not_probed.insert(
+            label::SESSION_WITHOUT_TOKEN.into(),
+            "the initialize with a valid token was not accepted with an Mcp-Session-Id (the server \
+             has no sessions, or did not accept the token)"
+                .into(),
+        );
+        return;
+    };
+    let mut headers = mcp_headers();
+    headers.push(("mcp-session-id".into(), session));
+    headers.push((
+        "mcp-protocol-version".into(),
+        protocol_version(obs.spec_version).into(),
+    ));
+    let body = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}).to_string();
+    ctx.prober
+        .send(
+            obs,
+            label::SESSION_WITHOUT_TOKEN,
+            "mcp_server",
+            reqwest::Method::POST,
+            &url,
+            headers,
+            Some(body),
+        )
+        .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_stream_is_complete_at_its_first_response() {
+        assert!(!stream_has_response(
+            b"event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,"
+        ));
+        assert!(!stream_has_response(
+            b"data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\"}\n\n"
+        ));
+        assert!(stream_has_response(
+            b"event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n"
+        ));
+    }
+}

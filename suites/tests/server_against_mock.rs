@@ -1,0 +1,185 @@
+//! The server suite against mcp-authlab's own protected MCP server: the correct one passes every
+//! scenario, and each variant that breaks one rule of the resource server fails exactly the
+//! scenarios that judge that rule (and no other).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use mcp_authlab_mock_idp::keys::Keys;
+use mcp_authlab_reports::{Outcome, ScenarioResult, Verdict};
+use mcp_authlab_suites::server::run::{ServerRunOptions, ServerSession, ServerTarget};
+use mcp_authlab_suites::server::scenarios;
+
+async fn run(variants: &[&str], keys: &Arc<Keys>) -> Vec<ScenarioResult> {
+    let options = ServerRunOptions {
+        keys: Arc::clone(keys),
+        ..ServerRunOptions::default()
+    };
+    let target = ServerTarget::Mock {
+        variants: variants.iter().map(|v| v.to_string()).collect(),
+    };
+    let session = ServerSession::start(&target, &options)
+        .await
+        .expect("the mock starts");
+    let mut results = Vec::new();
+    for scenario in scenarios::all() {
+        results.push(session.run_scenario(&scenario, &options).await);
+    }
+    session.shutdown().await;
+    results
+}
+
+/// Scenarios whose verdict is fail or warn (what makes a trial fail), or error.
+fn not_passing(results: &[ScenarioResult]) -> BTreeSet<String> {
+    results
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Warn | Verdict::Error))
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+fn explain(results: &[ScenarioResult]) -> String {
+    results
+        .iter()
+        .flat_map(|r| {
+            r.checks
+                .iter()
+                .filter(|c| matches!(c.outcome, Outcome::Fail | Outcome::Warn))
+                .map(move |c| format!("{} [{}] {}", r.id, c.id, c.message))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_correct_mock_server_passes_every_scenario() {
+    let keys = Arc::new(Keys::new());
+    let results = run(&[], &keys).await;
+    assert_eq!(results.len(), scenarios::all().len());
+    assert!(not_passing(&results).is_empty(), "{}", explain(&results));
+    for r in &results {
+        assert_eq!(r.verdict, Verdict::Pass, "{} was {:?}", r.id, r.verdict);
+        // Tokens never reach the report.
+        let text = serde_json::to_string(r).unwrap();
+        assert!(!text.contains("eyJ"), "{} leaks a JWT: {text}", r.id);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_broken_server_fails_exactly_the_scenarios_of_its_rule() {
+    const TOKEN_SCENARIOS: &[&str] = &[
+        "server/expired-token",
+        "server/not-yet-valid-token",
+        "server/wrong-audience-token",
+        "server/wrong-issuer-token",
+        "server/alg-none-token",
+        "server/bad-signature-token",
+        "server/unknown-kid-token",
+        "server/revoked-token",
+        "server/wrong-type-token",
+    ];
+    let with_tokens = |extra: &[&'static str]| -> Vec<&'static str> {
+        TOKEN_SCENARIOS.iter().chain(extra).copied().collect()
+    };
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "server-accepts-any-audience",
+            vec!["server/wrong-audience-token"],
+        ),
+        (
+            "server-accepts-expired",
+            vec!["server/expired-token", "server/not-yet-valid-token"],
+        ),
+        (
+            "server-skips-signature",
+            vec![
+                "server/alg-none-token",
+                "server/bad-signature-token",
+                "server/unknown-kid-token",
+            ],
+        ),
+        (
+            "server-accepts-any-issuer",
+            vec!["server/wrong-issuer-token"],
+        ),
+        ("server-accepts-wrong-type", vec!["server/wrong-type-token"]),
+        ("server-accepts-query-token", vec!["server/token-in-query"]),
+        (
+            "server-error-without-credentials",
+            vec!["server/unauthenticated-request"],
+        ),
+        (
+            "server-no-www-authenticate",
+            with_tokens(&[
+                "server/unauthenticated-request",
+                "server/garbage-credentials",
+            ]),
+        ),
+        (
+            "server-forbidden-without-token",
+            vec![
+                "server/unauthenticated-request",
+                "server/garbage-credentials",
+                "server/token-in-query",
+            ],
+        ),
+        (
+            "server-error-on-bad-token",
+            with_tokens(&["server/garbage-credentials"]),
+        ),
+        ("server-ignores-scope", vec!["server/insufficient-scope"]),
+        (
+            "server-scope-challenge-without-scope",
+            vec!["server/insufficient-scope"],
+        ),
+        (
+            "server-case-sensitive-bearer",
+            vec!["server/bearer-scheme-case"],
+        ),
+        (
+            "server-session-as-authentication",
+            vec!["server/session-without-token"],
+        ),
+        (
+            "server-token-passthrough",
+            vec!["server/no-token-passthrough"],
+        ),
+        (
+            "prm-wrong-content-type",
+            vec!["server/protected-resource-metadata"],
+        ),
+        (
+            "prm-without-cors",
+            vec!["server/protected-resource-metadata"],
+        ),
+        (
+            "prm-empty-authorization-servers",
+            vec![
+                "server/protected-resource-metadata",
+                "server/authorization-server-metadata",
+            ],
+        ),
+        (
+            "challenge-without-scope",
+            vec!["server/unauthenticated-request"],
+        ),
+        (
+            "prm-resource-mismatch",
+            vec!["server/protected-resource-metadata"],
+        ),
+    ];
+    let keys = Arc::new(Keys::new());
+    let mut wrong = Vec::new();
+    for (variant, expected) in &cases {
+        let results = run(&[variant], &keys).await;
+        let got = not_passing(&results);
+        let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
+        if got != expected {
+            wrong.push(format!(
+                "{variant}: expected {expected:?} to fail, got {got:?}\n{}",
+                explain(&results)
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}

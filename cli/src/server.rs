@@ -36,7 +36,10 @@ Three ways to run:
                             http://127.0.0.1:{port}/mcp). The harness waits until the server
                             answers, probes it, and kills its process group at the end.
   --url URL --idp-bind ADDR a server you started by hand, trusting the mock IdP that the harness
-                            starts with its issuer at ADDR (e.g. 127.0.0.1:9400).
+                            starts with its issuer at ADDR (e.g. 127.0.0.1:9400): give the server
+                            MCP_AUTHLAB_ISSUER=http://ADDR, its /jwks or /introspect, the client
+                            mcp-authlab-resource-server and the secret you put in
+                            MCP_AUTHLAB_CLIENT_SECRET for both (random when unset).
   --mock [--variant V]...   mcp-authlab's own protected MCP server, correct or broken by variants
                             (see `mcp-authlab variants`): the reference run.
 

@@ -187,3 +187,74 @@ fn python_sdk_default_settings_accept_a_token_for_another_resource_violating_s_t
     );
     assert_eq!(run.status, Some(1), "{}", run.context(None));
 }
+
+/// A free loopback port (bound, read, released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// `--url URL --idp-bind ADDR`: the server is started by hand (here: by the test, before the
+/// harness) with the mock IdP's future address and the introspection secret both sides read from
+/// `MCP_AUTHLAB_CLIENT_SECRET`; the harness then starts the mock IdP there and judges every
+/// scenario, exactly as with `--command`.
+#[test]
+fn a_hand_started_python_server_trusting_the_idp_at_a_fixed_address_is_judged_fully() {
+    use mcp_authlab_harness::process::ProcessGroup;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let Some(python) = venv_python() else { return };
+    let (idp_port, server_port) = (free_port(), free_port());
+    let issuer = format!("http://127.0.0.1:{idp_port}");
+    let url = format!("http://127.0.0.1:{server_port}/mcp");
+    let secret = "hand-started-secret";
+    let mut command = Command::new(&python);
+    command
+        .arg(target_dir().join("server").join("server.py"))
+        .env("PORT", server_port.to_string())
+        .env("MCP_AUTHLAB_ISSUER", &issuer)
+        .env("MCP_AUTHLAB_JWKS_URI", format!("{issuer}/jwks"))
+        .env(
+            "MCP_AUTHLAB_INTROSPECTION_ENDPOINT",
+            format!("{issuer}/introspect"),
+        )
+        .env("MCP_AUTHLAB_CLIENT_ID", "mcp-authlab-resource-server")
+        .env("MCP_AUTHLAB_CLIENT_SECRET", secret)
+        .env("MCP_AUTHLAB_RESOURCE", &url)
+        .env("MCP_AUTHLAB_SCOPES", "mcp:tools")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
+    let mut server = ProcessGroup::spawn(&mut command).expect("start the Python server");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", server_port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the Python server did not listen on {server_port} within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let run = run_server_suite(
+        &[
+            "--url".to_string(),
+            url.clone(),
+            "--idp-bind".to_string(),
+            format!("127.0.0.1:{idp_port}"),
+            "--expected-failures".to_string(),
+            baseline().display().to_string(),
+        ],
+        &[("MCP_AUTHLAB_CLIENT_SECRET", secret)],
+        &target_dir(),
+    );
+    let _ = server.terminate(Duration::from_secs(2));
+    run.assert_matches_baseline("the hand-started Python server", &baseline(), Some(secret));
+    assert_eq!(
+        run.verdict("server/valid-token"),
+        "pass",
+        "the positive control failed: the server did not trust the mock IdP at {issuer}\n{}",
+        run.context(Some(secret))
+    );
+    assert_eq!(run.report()["target"], url);
+}

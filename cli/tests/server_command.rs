@@ -238,3 +238,44 @@ fn list_shows_the_server_catalogue() {
     assert!(ids.contains(&"server/unauthenticated-request"), "{ids:?}");
     assert!(ids.contains(&"server/no-token-passthrough"), "{ids:?}");
 }
+
+/// Two runs against the same server give byte-identical snapshot reports (ports, durations,
+/// tokens and random ids normalized), and `mcp-authlab diff` finds no compliance change between
+/// them but does between the correct and a broken server.
+#[test]
+fn snapshots_of_two_runs_are_identical_and_diff_sees_a_regression() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = |name: &str, variants: &[&str]| {
+        let path = dir.path().join(name);
+        let mut args = vec![
+            "server".to_string(),
+            "--mock".to_string(),
+            "--report".to_string(),
+            format!("snapshot={}", path.display()),
+        ];
+        for v in variants {
+            args.push("--variant".into());
+            args.push(v.to_string());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        authlab(&args);
+        std::fs::read_to_string(&path).unwrap()
+    };
+    let first = snapshot("a.json", &[]);
+    let second = snapshot("b.json", &[]);
+    assert_eq!(first, second, "two runs gave different snapshots");
+    let broken = snapshot("c.json", &["server-accepts-any-audience"]);
+    assert_ne!(first, broken);
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    let c = dir.path().join("c.json");
+    let same = authlab(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(same.status.code(), Some(0), "{}", text(&same));
+    let changed = authlab(&["diff", a.to_str().unwrap(), c.to_str().unwrap()]);
+    assert_eq!(changed.status.code(), Some(1), "{}", text(&changed));
+    assert!(
+        text(&changed).contains("server/wrong-audience-token"),
+        "{}",
+        text(&changed)
+    );
+}

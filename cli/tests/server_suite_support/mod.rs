@@ -18,8 +18,9 @@ pub const SUITE_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// Variables of the test's own environment the suite (and the server it starts) must not see: a
 /// token from the outside, a proxy (everything here is loopback), CA settings.
-const CLEARED_VARIABLES: [&str; 9] = [
+const CLEARED_VARIABLES: [&str; 10] = [
     "MCP_AUTHLAB_TOKEN",
+    "MCP_AUTHLAB_CLIENT_SECRET",
     "SSL_CERT_FILE",
     "SSL_CERT_DIR",
     "HTTP_PROXY",

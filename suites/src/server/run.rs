@@ -205,7 +205,8 @@ impl ServerSession {
             }
             ServerTarget::TrustingIdp { url, idp_bind } => {
                 check_url(url)?;
-                let (deployment, _) = start_idp(Some(*idp_bind), options).await?;
+                let (deployment, _) =
+                    start_idp(Some(*idp_bind), options, secret_from_environment()).await?;
                 Ok(Self {
                     url: url.clone(),
                     tokens: TokenSource::MockIdp {
@@ -223,7 +224,8 @@ impl ServerSession {
                 idp_bind,
                 startup_timeout,
             } => {
-                let (deployment, secret) = start_idp(*idp_bind, options).await?;
+                let (deployment, secret) =
+                    start_idp(*idp_bind, options, secret_from_environment()).await?;
                 let port = free_port().map_err(StartError::Port)?;
                 let url = url
                     .as_deref()
@@ -493,11 +495,22 @@ fn check_url(url: &str) -> Result<(), StartError> {
 
 /// Starts the mock IdP a spawned (or hand-started) server trusts, with a confidential client for
 /// introspection; returns it and that client's secret.
+/// The environment variable that fixes the introspection client's secret (default: random per
+/// run). A server started by hand (`--idp-bind`) needs to know it before the mock IdP starts.
+pub const CLIENT_SECRET_VAR: &str = "MCP_AUTHLAB_CLIENT_SECRET";
+
+fn secret_from_environment() -> Option<String> {
+    std::env::var(CLIENT_SECRET_VAR)
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
 async fn start_idp(
     bind: Option<SocketAddr>,
     options: &ServerRunOptions,
+    secret: Option<String>,
 ) -> Result<(Deployment, String), StartError> {
-    let secret = mcp_authlab_mock_idp::store::random_token(24);
+    let secret = secret.unwrap_or_else(|| mcp_authlab_mock_idp::store::random_token(24));
     let mut config = Config::default();
     config.clients.push(ClientConfig {
         client_id: RESOURCE_SERVER_CLIENT_ID.into(),

@@ -59,8 +59,7 @@ pub struct ServerArgs {
     #[arg(long, value_name = "URL", required_unless_present_any = ["command", "mock"])]
     url: Option<String>,
     /// A valid access token obtained elsewhere, for black-box runs (or MCP_AUTHLAB_TOKEN).
-    #[arg(long, value_name = "TOKEN", env = "MCP_AUTHLAB_TOKEN", hide_env_values = true,
-          conflicts_with_all = ["command", "idp_bind", "mock"])]
+    #[arg(long, value_name = "TOKEN", conflicts_with_all = ["command", "idp_bind", "mock"])]
     token: Option<String>,
     /// Start this server command after the mock IdP (see below).
     #[arg(long, value_name = "CMD", conflicts_with = "mock")]
@@ -98,6 +97,9 @@ pub struct ServerArgs {
     expected_failures: Option<PathBuf>,
 }
 
+/// Where a black-box run finds its token when `--token` is not given.
+const TOKEN_VAR: &str = "MCP_AUTHLAB_TOKEN";
+
 fn parse_version(value: &str) -> Result<SpecVersion, String> {
     match value {
         "draft" => Ok(SpecVersion::V2026_07_28),
@@ -132,9 +134,15 @@ fn target(args: &ServerArgs) -> Result<ServerTarget, String> {
     let url = args.url.clone().ok_or("give --url, --command or --mock")?;
     Ok(match args.idp_bind {
         Some(idp_bind) => ServerTarget::TrustingIdp { url, idp_bind },
+        // MCP_AUTHLAB_TOKEN is read only here: exported for a black-box job, it must not get in
+        // the way of --mock, --command or --idp-bind runs in the same environment.
         None => ServerTarget::Url {
             url,
-            token: args.token.clone().filter(|t| !t.is_empty()),
+            token: args
+                .token
+                .clone()
+                .or_else(|| std::env::var(TOKEN_VAR).ok())
+                .filter(|t| !t.is_empty()),
         },
     })
 }

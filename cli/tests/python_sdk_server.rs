@@ -258,3 +258,28 @@ fn a_hand_started_python_server_trusting_the_idp_at_a_fixed_address_is_judged_fu
     );
     assert_eq!(run.report()["target"], url);
 }
+
+/// Two runs against the same introspecting server give byte-identical snapshots: each scenario
+/// sees only the mock IdP requests its own tokens caused, although scenarios run in parallel.
+#[test]
+fn python_sdk_server_snapshots_are_identical_across_runs() {
+    let Some(python) = venv_python() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let snapshot = |name: &str| {
+        let path = dir.path().join(name);
+        let run = run_suite(
+            &python,
+            &[],
+            &["--report", &format!("snapshot={}", path.display())],
+        );
+        assert!(
+            matches!(run.status, Some(0) | Some(1)),
+            "{}",
+            run.context(None)
+        );
+        std::fs::read_to_string(&path).expect("the snapshot was written")
+    };
+    let first = snapshot("a.json");
+    let second = snapshot("b.json");
+    assert_eq!(first, second, "two runs gave different snapshots");
+}

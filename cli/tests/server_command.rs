@@ -279,3 +279,15 @@ fn snapshots_of_two_runs_are_identical_and_diff_sees_a_regression() {
         text(&changed)
     );
 }
+
+/// `MCP_AUTHLAB_TOKEN` exported for black-box jobs does not get in the way of the other modes.
+#[test]
+fn an_exported_token_does_not_break_mock_runs() {
+    let out = Command::new(BIN)
+        .args(["server", "--mock", "--scenario", "server/valid-token"])
+        .env("NO_COLOR", "1")
+        .env("MCP_AUTHLAB_TOKEN", "some-token-for-another-job")
+        .output()
+        .expect("run mcp-authlab");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}

@@ -320,6 +320,19 @@ impl Normalizer {
     }
 }
 
+/// `WWW-Authenticate`, `Access-Control-Allow-Origin`: capitalised words joined by dashes (a shape
+/// random values practically never have).
+fn is_header_name(word: &str) -> bool {
+    word.contains('-')
+        && word.split('-').all(|part| {
+            let mut chars = part.chars();
+            let rest = || part.chars().skip(1);
+            chars.next().is_some_and(|c| c.is_ascii_uppercase())
+                && (rest().all(|c| c.is_ascii_lowercase())
+                    || rest().all(|c| c.is_ascii_uppercase()))
+        })
+}
+
 fn number(seen: &mut BTreeMap<String, usize>, value: &str) -> usize {
     let next = seen.len() + 1;
     *seen.entry(value.to_string()).or_insert(next)
@@ -328,7 +341,7 @@ fn number(seen: &mut BTreeMap<String, usize>, value: &str) -> usize {
 /// A value no person wrote: 16 or more characters of base64url with both cases, or of hex (and
 /// dashes, for UUIDs) with both letters and digits.
 fn is_random(word: &str) -> bool {
-    if word.len() < 16 {
+    if word.len() < 16 || is_header_name(word) {
         return false;
     }
     let has = |f: fn(&char) -> bool| word.chars().any(|c| f(&c));
@@ -339,6 +352,19 @@ fn is_random(word: &str) -> bool {
         && has(char::is_ascii_digit)
         && has(char::is_ascii_lowercase);
     mixed_case || hex
+}
+
+#[cfg(test)]
+mod header_name_tests {
+    use super::*;
+
+    #[test]
+    fn header_names_are_not_random_ids() {
+        assert!(!is_random("WWW-Authenticate"));
+        assert!(!is_random("Access-Control-Allow-Origin"));
+        assert!(is_random("Xk2pQ9zLm4Rt7VbN"));
+        assert!(is_random("AbCdEfGhIjKlMnOp-QrStUvWx"));
+    }
 }
 
 #[cfg(test)]

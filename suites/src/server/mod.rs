@@ -12,6 +12,7 @@
 pub mod checks;
 pub mod observation;
 pub mod probe;
+pub mod redact;
 pub mod run;
 pub mod scenario;
 pub mod scenarios;

@@ -87,6 +87,36 @@ impl Prober {
         obs.probes.last().expect("just pushed")
     }
 
+    /// Sends one request and returns what came back as a [`Probed`] with this `seq` and `label`,
+    /// recorded nowhere (for suites whose observation is not a [`ServerObservation`]).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn fetch(
+        &self,
+        seq: u64,
+        label: &str,
+        to: &'static str,
+        method: reqwest::Method,
+        url: &str,
+        headers: Vec<(String, String)>,
+        body: Option<String>,
+    ) -> Probed {
+        let started = Instant::now();
+        let response = self
+            .exchange(method.clone(), url, &headers, body.clone())
+            .await;
+        Probed {
+            seq,
+            label: label.to_string(),
+            to,
+            method: method.to_string(),
+            url: url.to_string(),
+            request_headers: headers,
+            request_body: body,
+            response,
+            duration_ms: started.elapsed().as_millis() as u64,
+        }
+    }
+
     async fn exchange(
         &self,
         method: reqwest::Method,
@@ -110,7 +140,7 @@ impl Prober {
         let mut response = tokio::time::timeout(self.timeout, request.send())
             .await
             .map_err(|_| format!("no response within {}s", self.timeout.as_secs_f64()))?
-            .map_err(describe_error)?;
+            .map_err(|e| describe_error(e.without_url()))?;
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
             .headers()
@@ -131,7 +161,7 @@ impl Prober {
             match tokio::time::timeout(left, response.chunk()).await {
                 // The body did not end in time: keep what came (an open event stream).
                 Err(_) => break,
-                Ok(Err(e)) if bytes.is_empty() => return Err(describe_error(e)),
+                Ok(Err(e)) if bytes.is_empty() => return Err(describe_error(e.without_url())),
                 Ok(Err(_)) | Ok(Ok(None)) => break,
                 Ok(Ok(Some(chunk))) => {
                     bytes.extend_from_slice(&chunk);

@@ -133,21 +133,21 @@ pub fn rejected<const I: usize>(obs: &ServerObservation) -> Finding {
             Acceptance::Wrong => {
                 Finding::violated(format!("{token} was accepted: {}", shown(probe)))
             }
-            Acceptance::KnowableByIntrospection if asked == 0 => Finding::note(format!(
+            // The mock IdP's introspection answers `active: false` for every flaw but the
+            // audience: a server that asked and accepted ignored the answer (RFC 7662 §2.2).
+            Acceptance::KnowableByIntrospection | Acceptance::KnowableByJwtValidation
+                if asked > 0 =>
+            {
+                Finding::violated(format!(
+                    "{token} was accepted ({}) although the server asked the introspection \
+                     endpoint about it, which reports it inactive (RFC 7662 §2.2)",
+                    shown(probe)
+                ))
+            }
+            Acceptance::KnowableByIntrospection => Finding::note(format!(
                 "{token} was accepted ({}); no introspection request reached the mock IdP, so the \
                  server validates the JWT locally and cannot know of a revocation before the \
                  token expires (keep access tokens short-lived)",
-                shown(probe)
-            )),
-            Acceptance::KnowableByIntrospection => Finding::violated(format!(
-                "{token} was accepted ({}) although the server asked the introspection endpoint \
-                 ({asked} request(s)), which reports it inactive",
-                shown(probe)
-            )),
-            Acceptance::KnowableByJwtValidation if asked > 0 => Finding::note(format!(
-                "{token} was accepted ({}); the server introspects ({asked} request(s)) and relies \
-                 on the authorization server's answer: `typ` is a rule for servers that validate \
-                 JWTs themselves (RFC 9068 §4)",
                 shown(probe)
             )),
             Acceptance::KnowableByJwtValidation => Finding::violated(format!(
@@ -332,14 +332,16 @@ mod tests {
     }
 
     #[test]
-    fn a_wrong_typ_is_wrongly_accepted_only_without_introspection() {
+    fn a_wrong_typ_accepted_is_wrong_with_or_without_introspection() {
         let mut obs = answered(WRONG_TYPE, 200, "x");
         assert!(super::rejected::<WRONG_TYPE>(&obs).is_violated());
+        // The mock IdP's introspection says `active: false` for it: accepting it ignores that.
         introspected(&mut obs);
-        assert!(matches!(
-            super::rejected::<WRONG_TYPE>(&obs),
-            Finding::Note(_)
-        ));
+        let finding = super::rejected::<WRONG_TYPE>(&obs);
+        assert!(
+            finding.is_violated() && finding.message().contains("inactive"),
+            "{finding:?}"
+        );
     }
 
     #[test]

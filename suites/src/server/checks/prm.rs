@@ -188,11 +188,28 @@ pub fn prm_cors(obs: &ServerObservation) -> Finding {
     judged(|| {
         let (probe, _) = prm(obs)?;
         let response = probe.ok().expect("prm() answered");
-        if let Some(origin) = response.header("access-control-allow-origin") {
-            return Ok(Finding::met(format!(
-                "{} carries `Access-Control-Allow-Origin: {origin}`",
-                probe.url
-            )));
+        let sent_origin = probe
+            .request_headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("origin"))
+            .map(|(_, v)| v.clone());
+        if let Some(allowed) = response.header("access-control-allow-origin") {
+            // A browser reads the response only if the value is `*` or its own origin (Fetch
+            // standard, CORS check).
+            let readable = allowed.trim() == "*" || sent_origin.as_deref() == Some(allowed.trim());
+            return Ok(if readable {
+                Finding::met(format!(
+                    "{} carries `Access-Control-Allow-Origin: {allowed}`",
+                    probe.url
+                ))
+            } else {
+                Finding::violated(format!(
+                    "{} carries `Access-Control-Allow-Origin: {allowed}`, which does not let a \
+                     page at {} read it (only `*` or that origin would)",
+                    probe.url,
+                    sent_origin.as_deref().unwrap_or("the browser's origin")
+                ))
+            });
         }
         let sent_origin = probe
             .request_headers
@@ -336,5 +353,20 @@ pub(crate) mod tests {
         assert!(finding.is_violated() && finding.message().contains("browser"));
         obs.probes[0].request_headers.clear();
         assert!(matches!(super::prm_cors(&obs), Finding::NotJudged(_)));
+        // An origin other than the page's does not let the browser read it.
+        let mut other = observation();
+        probe(label::PRM_AT_PATH, 200)
+            .request_header("Origin", "http://localhost:5173")
+            .header("access-control-allow-origin", "https://other.example")
+            .json(good_prm())
+            .push(&mut other);
+        assert!(super::prm_cors(&other).is_violated());
+        let mut echoed = observation();
+        probe(label::PRM_AT_PATH, 200)
+            .request_header("Origin", "http://localhost:5173")
+            .header("access-control-allow-origin", "http://localhost:5173")
+            .json(good_prm())
+            .push(&mut echoed);
+        assert!(super::prm_cors(&echoed).is_met());
     }
 }

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use mcp_authlab_reports::{Level, SpecVersion};
+use mcp_authlab_suites::authserver::scenarios as authserver_scenarios;
 use mcp_authlab_suites::client::{scenarios, Expectation, Scenario};
 use mcp_authlab_suites::server::scenarios as server_scenarios;
 use mcp_authlab_suites::server::ServerScenario;
@@ -14,9 +15,9 @@ pub struct ListArgs {
     /// Print the catalogue as JSON.
     #[arg(long)]
     json: bool,
-    /// Which suite's scenarios: client or server.
+    /// Which suite's scenarios: client, server or authserver.
     #[arg(long, value_name = "SUITE", default_value = "client",
-          value_parser = ["client", "server"])]
+          value_parser = ["client", "server", "authserver"])]
     suite: String,
 }
 
@@ -155,9 +156,56 @@ fn versions(versions: &[SpecVersion]) -> String {
         .join(", ")
 }
 
+/// An authorization-server scenario as `list` shows it.
+#[derive(Serialize)]
+struct AuthServerEntry {
+    id: &'static str,
+    /// The version it is judged at (`null`: the run's).
+    version: Option<SpecVersion>,
+    description: &'static str,
+    checks: Vec<CheckEntry>,
+}
+
+fn run_authserver(json: bool) -> ExitCode {
+    let entries: Vec<AuthServerEntry> = authserver_scenarios::all()
+        .iter()
+        .map(|s| AuthServerEntry {
+            id: s.id,
+            version: s.version,
+            description: s.description,
+            checks: s
+                .checks
+                .iter()
+                .map(|c| CheckEntry {
+                    id: c.id,
+                    level: c.level,
+                    requirement: c.requirement,
+                    section: c.section,
+                    versions: c.versions,
+                })
+                .collect(),
+        })
+        .collect();
+    if json {
+        return print_json(&entries);
+    }
+    for s in &entries {
+        match s.version {
+            Some(v) => println!("{}  [judged at {v}]", s.id),
+            None => println!("{}", s.id),
+        }
+        println!("    {}", s.description);
+        print_checks(&s.checks);
+    }
+    ExitCode::SUCCESS
+}
+
 pub fn run(args: ListArgs) -> ExitCode {
     if args.suite == "server" {
         return run_server(args.json);
+    }
+    if args.suite == "authserver" {
+        return run_authserver(args.json);
     }
     let entries: Vec<ScenarioEntry> = scenarios::all().iter().map(entry).collect();
     if args.json {

@@ -1,5 +1,6 @@
 //! `mcp-authlab`: the command line. Only this crate sees clap; the libraries take plain options.
 
+mod authserver;
 mod browse;
 mod client;
 mod diff;
@@ -7,6 +8,7 @@ mod idp;
 mod list;
 mod report_args;
 mod server;
+mod token;
 mod variants;
 
 use std::process::ExitCode;
@@ -34,10 +36,14 @@ enum Command {
     Client(client::ClientArgs),
     /// Run the server suite: probe an MCP server's authorization with good and bad tokens.
     Server(server::ServerArgs),
+    /// Inspect an authorization server the way MCP clients will: a verdict per spec version.
+    Authserver(authserver::AuthServerArgs),
     /// List the scenarios of a suite and the checks each one enforces.
     List(list::ListArgs),
     /// What changed in compliance between two runs (JSON reports or snapshots).
     Diff(diff::DiffArgs),
+    /// Obtain an access token outside MCP (device flow or client credentials); prints only the token.
+    Token(token::TokenArgs),
     /// Headless user agent given to clients as BROWSER: open a URL, follow loopback redirects.
     #[command(hide = true)]
     Browse(browse::BrowseArgs),
@@ -69,8 +75,10 @@ fn main() -> ExitCode {
         Command::Variants(args) => variants::run(args),
         Command::Client(args) => client::run(args),
         Command::Server(args) => server::run(args),
+        Command::Authserver(args) => authserver::run(args),
         Command::List(args) => list::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Token(args) => token::run(args),
         Command::Browse(args) => browse::run(args),
     }
 }

@@ -2,3 +2,4 @@
 //! own process group, reading its ready line, and killing the whole group at the end.
 
 pub mod process;
+pub mod token;

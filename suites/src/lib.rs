@@ -5,6 +5,7 @@
 //! - [`check`]: what a check is (id, level, requirement, versions) and how its finding becomes an outcome.
 //! - [`expected_failures`]: the official suite's expected-failures (baseline) file.
 
+pub mod authserver;
 pub mod check;
 pub mod client;
 pub mod expected_failures;

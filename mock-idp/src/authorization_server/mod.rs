@@ -4,6 +4,7 @@ mod authorize;
 mod cimd;
 mod client_auth;
 mod consent;
+mod cors;
 mod device;
 mod introspect;
 mod jwks;
@@ -63,7 +64,9 @@ pub fn app(state: IdpState) -> Router {
     for path in metadata_paths(&state) {
         router = router.route(&path, only_get(metadata::authorization_server_metadata));
     }
-    router.with_state(state)
+    router
+        .layer(axum::middleware::map_response(cors::allow_any_origin))
+        .with_state(state)
 }
 
 /// The router of the separate origin that serves only the metadata (split-domain variant).
@@ -74,6 +77,7 @@ pub fn metadata_host_app(state: IdpState) -> Router {
     );
     Router::new()
         .route(&path, only_get(metadata::authorization_server_metadata))
+        .layer(axum::middleware::map_response(cors::allow_any_origin))
         .with_state(state)
 }
 
@@ -110,7 +114,9 @@ where
     H: Handler<T, IdpState>,
     T: 'static,
 {
-    get(handler).fallback(method_not_allowed("GET"))
+    get(handler)
+        .options(cors::preflight)
+        .fallback(method_not_allowed("GET"))
 }
 
 fn only_post<H, T>(handler: H) -> MethodRouter<IdpState>
@@ -118,7 +124,9 @@ where
     H: Handler<T, IdpState>,
     T: 'static,
 {
-    post(handler).fallback(method_not_allowed("POST"))
+    post(handler)
+        .options(cors::preflight)
+        .fallback(method_not_allowed("POST"))
 }
 
 /// A wrong method gets an OAuth `invalid_request` with 405 and `Allow`, not an empty body.

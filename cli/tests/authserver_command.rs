@@ -1,0 +1,227 @@
+//! `mcp-authlab authserver` as a user runs it: the real binary against the mock IdP (started in
+//! this process), its verdict block, exit codes and reports.
+
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use mcp_authlab_mock_idp::config::ClientConfig;
+use mcp_authlab_mock_idp::keys::Keys;
+use mcp_authlab_mock_idp::{Config, Deployment, Options, ReadyInfo};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mcp-authlab");
+const SECRET: &str = "cli-readiness-secret-0123456789";
+
+fn authlab(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("MCP_AUTHLAB_AUTHSERVER_CLIENT_SECRET")
+        .output()
+        .expect("run mcp-authlab")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "--- exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The mock IdP with `variants` and a confidential client, served by `runtime` in the background.
+fn mock(runtime: &tokio::runtime::Runtime, variants: &[&str]) -> (Deployment, ReadyInfo) {
+    let mut config = Config::default();
+    config.clients.push(ClientConfig {
+        client_id: "cli-cc".into(),
+        client_secret: Some(SECRET.into()),
+        redirect_uris: Vec::new(),
+        grant_types: vec!["client_credentials".into()],
+        token_endpoint_auth_method: Some("client_secret_basic".into()),
+        jwks: None,
+        scope: None,
+        client_name: None,
+    });
+    let deployment = runtime
+        .block_on(Deployment::start(Options {
+            variants: variants.iter().map(|v| v.to_string()).collect(),
+            config,
+            keys: Some(Arc::new(Keys::new())),
+            ..Options::default()
+        }))
+        .expect("the mock starts");
+    let ready = deployment.ready().clone();
+    (deployment, ready)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn split_domain_metadata_is_diagnosed_with_the_fix_and_a_verdict_per_version() {
+    let runtime = runtime();
+    let (deployment, ready) = mock(&runtime, &["split-domain-metadata"]);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let out = authlab(&[
+        "authserver",
+        "--issuer",
+        &ready.issuer,
+        "--metadata-url",
+        &ready.authorization_server_metadata_url,
+        "--report",
+        &format!("json={}", report.display()),
+    ]);
+    runtime.block_on(deployment.shutdown());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let fix = format!(
+        "Fix: the metadata at {} cannot be found from the issuer: host it at {}/.well-known/oauth-authorization-server, or put a proxy/redirect there.",
+        ready.authorization_server_metadata_url, ready.issuer
+    );
+    let verdicts = stdout
+        .split("verdict per MCP version:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no verdict block\n{}", text(&out)));
+    assert!(
+        verdicts.starts_with("MCP 2025-03-26 clients: will work"),
+        "{verdicts}"
+    );
+    for version in ["2025-06-18", "2025-11-25", "2026-07-28"] {
+        assert!(
+            verdicts.contains(&format!(
+                "MCP {version} clients: will NOT work:\n  - no metadata where a client looks"
+            )),
+            "{version}: {verdicts}"
+        );
+    }
+    assert_eq!(verdicts.matches(&fix).count(), 3, "{verdicts}");
+    assert!(stdout.contains("(split domain)"), "{stdout}");
+
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(report["suite"], "authserver");
+    assert_eq!(report["target"], ready.issuer.as_str());
+    let discovery = report["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "authserver/discovery-2025-06-18")
+        .unwrap();
+    assert_eq!(discovery["spec_version"], "2025-06-18");
+    assert_eq!(discovery["verdict"], "fail");
+}
+
+#[test]
+fn the_correct_mock_works_for_every_version() {
+    let runtime = runtime();
+    let (deployment, ready) = mock(&runtime, &[]);
+    let out = authlab(&["authserver", "--issuer", &ready.issuer, "--register"]);
+    runtime.block_on(deployment.shutdown());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for version in ["2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"] {
+        assert!(
+            stdout.contains(&format!("MCP {version} clients: will work")),
+            "{version}\n{}",
+            text(&out)
+        );
+    }
+    assert!(
+        stdout.contains("test authserver/registration             ... ok"),
+        "{stdout}"
+    );
+    // Nothing fails, CORS included (the mock's authorization server allows any origin).
+    assert!(
+        stdout.contains("test authserver/cors                     ... ok"),
+        "{stdout}"
+    );
+    let failed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("test ") && l.ends_with("FAILED"))
+        .collect();
+    assert!(failed.is_empty(), "{stdout}");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn client_credentials_never_show_the_secret_or_the_token() {
+    let runtime = runtime();
+    let (deployment, ready) = mock(&runtime, &["wrong-audience"]);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let out = Command::new(BIN)
+        .args([
+            "authserver",
+            "--issuer",
+            &ready.issuer,
+            "--client-id",
+            "cli-cc",
+            "--resource",
+            &ready.mcp_url,
+            "--report",
+            &format!("json={}", report.display()),
+        ])
+        .env("NO_COLOR", "1")
+        .env("MCP_AUTHLAB_AUTHSERVER_CLIENT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    runtime.block_on(deployment.shutdown());
+    let all = format!(
+        "{}{}",
+        text(&out),
+        std::fs::read_to_string(&report).unwrap()
+    );
+    assert!(all.contains("cc-token-audience"), "{all}");
+    assert!(all.contains("not the resource asked for"), "{all}");
+    assert!(!all.contains(SECRET), "the secret leaked:\n{all}");
+    assert!(!all.contains("eyJ"), "a token leaked:\n{all}");
+}
+
+#[test]
+fn an_issuer_that_is_not_there_or_not_a_url() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = authlab(&[
+        "authserver",
+        "--issuer",
+        &format!("http://127.0.0.1:{port}"),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing answers at"));
+    let out = authlab(&["authserver", "--issuer", "idp.example/no-scheme"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let out = authlab(&[
+        "authserver",
+        "--issuer",
+        "http://127.0.0.1:1",
+        "--client-id",
+        "x",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
+
+#[test]
+fn list_shows_the_authserver_catalogue() {
+    let out = authlab(&["list", "--suite", "authserver", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"authserver/discovery-2025-11-25"), "{ids:?}");
+    assert!(
+        ids.contains(&"authserver/split-or-custom-metadata"),
+        "{ids:?}"
+    );
+}

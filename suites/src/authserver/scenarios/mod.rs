@@ -1,0 +1,43 @@
+//! The authorization-server scenarios; [`all`] is the catalogue in a stable order.
+
+pub mod discovery;
+pub mod inspection;
+
+use super::scenario::AuthServerScenario;
+
+/// Every scenario, in catalogue order (ids are unique: see the test below).
+pub fn all() -> Vec<AuthServerScenario> {
+    let mut all = discovery::scenarios();
+    all.extend(inspection::scenarios());
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_every_requirement_is_described() {
+        let all = all();
+        let mut ids: Vec<&str> = all.iter().map(|s| s.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), all.len());
+        for scenario in &all {
+            assert!(scenario.id.starts_with("authserver/"), "{}", scenario.id);
+            let mut checks: Vec<&str> = scenario.checks.iter().map(|c| c.id).collect();
+            checks.sort_unstable();
+            checks.dedup();
+            assert_eq!(checks.len(), scenario.checks.len(), "{}", scenario.id);
+            for check in &scenario.checks {
+                assert!(
+                    crate::requirements::describe(check.requirement).is_some(),
+                    "{} / {}: requirement {} has no sentence",
+                    scenario.id,
+                    check.id,
+                    check.requirement
+                );
+            }
+        }
+    }
+}

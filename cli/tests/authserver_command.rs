@@ -82,7 +82,7 @@ fn split_domain_metadata_is_diagnosed_with_the_fix_and_a_verdict_per_version() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let fix = format!(
-        "Fix: the metadata at {} cannot be found from the issuer: host it at {}/.well-known/oauth-authorization-server, or put a proxy/redirect there.",
+        "Fix: the metadata at {} cannot be found from the issuer: host it at {}/.well-known/oauth-authorization-server, or put a reverse proxy there (clients, and this check, do not all follow redirects).",
         ready.authorization_server_metadata_url, ready.issuer
     );
     let verdicts = stdout

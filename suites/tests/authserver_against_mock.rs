@@ -253,7 +253,7 @@ async fn split_domain_and_custom_path_are_diagnosed_with_the_fix() {
         };
         let run = run(&[variant], asks).await;
         let fix = format!(
-            "host it at {}/.well-known/oauth-authorization-server, or put a proxy/redirect there",
+            "host it at {}/.well-known/oauth-authorization-server, or put a reverse proxy there (clients, and this check, do not all follow redirects)",
             run.issuer
         );
         let (outcome, message) = run.check(

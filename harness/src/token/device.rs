@@ -20,6 +20,8 @@ pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 /// Shortest pause between polls, whatever the server says (an `interval` of 0 is not a licence
 /// to spin).
 pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+/// The longest `interval` or `expires_in` taken from an answer (a day): more is nonsense.
+const MAX_SECS: u64 = 24 * 60 * 60;
 
 const DEVICE_ENDPOINT: &str = "device authorization endpoint";
 const TOKEN_ENDPOINT: &str = "token endpoint";
@@ -60,15 +62,17 @@ impl DevicePoller {
         expires_in: Option<u64>,
         now: Instant,
     ) -> Self {
+        // Bounded: an absurd `interval` or `expires_in` must not overflow the clock arithmetic.
         let interval = interval
-            .map(Duration::from_secs)
+            .map(|secs| Duration::from_secs(secs.min(MAX_SECS)))
             .unwrap_or(DEFAULT_INTERVAL)
             .max(MIN_INTERVAL);
+        let expires_in = expires_in.map(|secs| secs.min(MAX_SECS));
         Self {
             token_endpoint: token_endpoint.into(),
             interval,
             expires_in,
-            expires_at: expires_in.map(|secs| now + Duration::from_secs(secs)),
+            expires_at: expires_in.and_then(|secs| now.checked_add(Duration::from_secs(secs))),
         }
     }
 
@@ -80,7 +84,7 @@ impl DevicePoller {
     /// by then.
     pub fn next_wait(&self, now: Instant) -> Result<Duration, TokenError> {
         match (self.expires_at, self.expires_in) {
-            (Some(at), Some(secs)) if now + self.interval >= at => {
+            (Some(at), Some(secs)) if now.checked_add(self.interval).is_none_or(|t| t >= at) => {
                 Err(TokenError::DeviceCodeExpired {
                     source_of_expiry: format!("its expires_in of {secs} s is over"),
                     description: None,
@@ -100,7 +104,7 @@ impl DevicePoller {
         match error.as_str() {
             "authorization_pending" => Ok(Step::Pending),
             "slow_down" => {
-                self.interval += SLOW_DOWN_STEP;
+                self.interval = (self.interval + SLOW_DOWN_STEP).min(Duration::from_secs(MAX_SECS));
                 Ok(Step::SlowDown(self.interval))
             }
             "access_denied" => Err(TokenError::AccessDenied {
@@ -272,6 +276,29 @@ where
                 Step::SlowDown(interval) => events(Event::SlowDown { interval }),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod bounds_tests {
+    use super::*;
+
+    #[test]
+    fn absurd_intervals_and_lifetimes_do_not_overflow() {
+        let now = Instant::now();
+        let huge = DevicePoller::new("http://t/token", Some(u64::MAX), Some(u64::MAX), now);
+        assert_eq!(huge.interval(), Duration::from_secs(MAX_SECS));
+        // An interval as long as the code's life: it expires before the first poll (no panic).
+        assert!(huge.next_wait(now).is_err());
+        let mut poll = DevicePoller::new("http://t/token", Some(5), Some(u64::MAX), now);
+        assert_eq!(poll.next_wait(now).unwrap(), Duration::from_secs(5));
+        assert!(poll
+            .on_error(PollAnswer {
+                status: 400,
+                error: "slow_down".into(),
+                description: None,
+            })
+            .is_ok());
     }
 }
 

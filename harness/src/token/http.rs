@@ -88,7 +88,10 @@ impl Http {
     }
 }
 
-async fn read(response: reqwest::Response) -> Result<Answer, reqwest::Error> {
+/// The most of an answer's body that is read (metadata and token answers are a few KiB).
+const MAX_BODY: usize = 1024 * 1024;
+
+async fn read(mut response: reqwest::Response) -> Result<Answer, reqwest::Error> {
     let status = response.status();
     let content_type = response
         .headers()
@@ -101,7 +104,15 @@ async fn read(response: reqwest::Response) -> Result<Answer, reqwest::Error> {
         .get(LOCATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let bytes = response.bytes().await?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > MAX_BODY {
+            // Cut: the answer is not what an authorization server sends, and parses as nothing.
+            bytes.truncate(MAX_BODY);
+            break;
+        }
+    }
     let json = serde_json::from_slice::<Value>(&bytes).ok();
     let problem_if_not_json = if status.is_redirection() {
         format!(

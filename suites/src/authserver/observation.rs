@@ -284,18 +284,41 @@ pub fn default_resource(issuer: &str) -> String {
 
 /// Replaces every secret (8 characters or more) in `text`.
 pub fn redact(text: &str, secrets: &[String]) -> String {
-    secrets
+    let mut forms: Vec<String> = secrets
         .iter()
-        .filter(|s| s.len() >= 8)
+        .filter(|s| s.len() >= MIN_SECRET)
+        .flat_map(|s| {
+            // As given, form-encoded (a client_secret_post body), and JSON-escaped (`\/`).
+            let form: String = url::form_urlencoded::byte_serialize(s.as_bytes()).collect();
+            [s.clone(), form, s.replace('/', "\\/")]
+        })
+        .collect();
+    // Longest first, so a whole form goes before a shorter one inside it.
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms.dedup();
+    forms
+        .iter()
         .fold(text.to_string(), |t, s| t.replace(s.as_str(), "[redacted]"))
 }
+
+/// Shorter secrets are not searched for (they would wreck ordinary text); a secret this short is
+/// no secret anyway.
+const MIN_SECRET: usize = 4;
 
 fn redact_exchange(mut exchange: Exchange, secrets: &[String]) -> Exchange {
     exchange.url = redact(&exchange.url, secrets);
     exchange.request_body = exchange.request_body.map(|b| redact(&b, secrets));
     exchange.response_body = exchange.response_body.map(|b| redact(&b, secrets));
-    for value in exchange.request_headers.values_mut() {
-        *value = redact(value, secrets);
+    for (name, value) in exchange.request_headers.iter_mut() {
+        *value = if name.eq_ignore_ascii_case("authorization") {
+            // `Basic base64(id:secret)`: the secret is not visible as such; keep the scheme only.
+            match value.split_once(' ') {
+                Some((scheme, _)) => format!("{scheme} [redacted]"),
+                None => "[redacted]".into(),
+            }
+        } else {
+            redact(value, secrets)
+        };
     }
     for value in exchange.response_headers.values_mut() {
         *value = redact(value, secrets);
@@ -445,6 +468,14 @@ mod tests {
         let text = serde_json::to_string(&obs.exchanges()).unwrap();
         assert!(!text.contains("sekrit-token"), "{text}");
         assert_eq!(obs.redact("a sekrit-token b"), "a [redacted] b");
+        let secrets = vec!["s3cr/t+key=".to_string()];
+        let body = "grant_type=client_credentials&client_secret=s3cr%2Ft%2Bkey%3D";
+        assert!(
+            !redact(body, &secrets).contains("s3cr"),
+            "{}",
+            redact(body, &secrets)
+        );
+        assert!(!redact(r#"{"client_secret":"s3cr\/t+key="}"#, &secrets).contains("s3cr"));
     }
 
     #[test]

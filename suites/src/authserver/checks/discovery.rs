@@ -81,7 +81,7 @@ pub fn legacy_metadata_found(obs: &AuthServerObservation) -> Finding {
     }
     let answers = |l: &str| {
         obs.probe(l)
-            .is_some_and(|p| p.status().is_some_and(|s| s != 404))
+            .is_some_and(|p| p.status().is_some_and(|s| s != 404 && s < 500))
     };
     let defaults: Vec<String> = [
         label::LEGACY_AUTHORIZE,

@@ -13,7 +13,7 @@ use crate::check::Finding;
 /// The fix, in a sentence: where to host the document so clients find it.
 pub fn hosting_fix(issuer: &str) -> String {
     let target = rfc8414_metadata_url(issuer).unwrap_or_else(|_| issuer.to_string());
-    format!("host it at {target}, or put a proxy/redirect there")
+    format!("host it at {target}, or put a reverse proxy there (clients, and this check, do not all follow redirects)")
 }
 
 /// Whether two URLs are the same once parsed (case of scheme and host, default port).
@@ -144,7 +144,7 @@ mod tests {
         assert!(split.message().contains("split domain"), "{split:?}");
         assert!(split.message().contains(
             "host it at http://127.0.0.1:2000/.well-known/oauth-authorization-server, or put a \
-             proxy/redirect there"
+             reverse proxy there"
         ));
         let custom = metadata_url_discoverable(&named(
             "http://127.0.0.1:2000/custom/m.json",

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Args;
 use mcp_authlab_reports::{Level, SpecVersion};
 use mcp_authlab_suites::authserver::scenarios as authserver_scenarios;
+use mcp_authlab_suites::check::Check;
 use mcp_authlab_suites::client::{scenarios, Expectation, Scenario};
 use mcp_authlab_suites::server::scenarios as server_scenarios;
 use mcp_authlab_suites::server::ServerScenario;
@@ -38,17 +39,7 @@ fn server_entry(scenario: &ServerScenario) -> ServerEntry {
         versions: scenario.versions,
         needs_token: scenario.needs_token(),
         description: scenario.description,
-        checks: scenario
-            .checks
-            .iter()
-            .map(|c| CheckEntry {
-                id: c.id,
-                level: c.level,
-                requirement: c.requirement,
-                section: c.section,
-                versions: c.versions,
-            })
-            .collect(),
+        checks: check_entries(&scenario.checks),
     }
 }
 
@@ -120,6 +111,20 @@ struct CheckEntry {
     versions: &'static [SpecVersion],
 }
 
+/// The checks of any suite's scenario as `list` shows them.
+fn check_entries<O>(checks: &[Check<O>]) -> Vec<CheckEntry> {
+    checks
+        .iter()
+        .map(|c| CheckEntry {
+            id: c.id,
+            level: c.level,
+            requirement: c.requirement,
+            section: c.section,
+            versions: c.versions,
+        })
+        .collect()
+}
+
 fn entry(scenario: &Scenario) -> ScenarioEntry {
     ScenarioEntry {
         id: scenario.id,
@@ -134,17 +139,7 @@ fn entry(scenario: &Scenario) -> ScenarioEntry {
         },
         timeout_secs: scenario.timeout.map(|t| t.as_secs()),
         description: scenario.description,
-        checks: scenario
-            .checks
-            .iter()
-            .map(|c| CheckEntry {
-                id: c.id,
-                level: c.level,
-                requirement: c.requirement,
-                section: c.section,
-                versions: c.versions,
-            })
-            .collect(),
+        checks: check_entries(&scenario.checks),
     }
 }
 
@@ -173,17 +168,7 @@ fn run_authserver(json: bool) -> ExitCode {
             id: s.id,
             version: s.version,
             description: s.description,
-            checks: s
-                .checks
-                .iter()
-                .map(|c| CheckEntry {
-                    id: c.id,
-                    level: c.level,
-                    requirement: c.requirement,
-                    section: c.section,
-                    versions: c.versions,
-                })
-                .collect(),
+            checks: check_entries(&s.checks),
         })
         .collect();
     if json {

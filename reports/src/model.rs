@@ -314,6 +314,27 @@ impl Outcome {
 }
 
 impl ScenarioResult {
+    /// A scenario with nothing judged yet: no checks, no trace, the given verdict.
+    pub fn empty(
+        id: impl Into<String>,
+        description: impl Into<String>,
+        spec_version: SpecVersion,
+        verdict: Verdict,
+    ) -> Self {
+        ScenarioResult {
+            id: id.into(),
+            description: description.into(),
+            spec_version,
+            verdict,
+            duration_ms: 0,
+            checks: Vec::new(),
+            error: None,
+            expected_failure: false,
+            output: Vec::new(),
+            trace: Vec::new(),
+        }
+    }
+
     /// The failed or warned checks the expected-failures file does not cover (none when the
     /// scenario is listed whole).
     pub fn unexpected_failures(&self) -> impl Iterator<Item = &CheckResult> {

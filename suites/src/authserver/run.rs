@@ -148,18 +148,8 @@ impl AuthServerSession {
             .version
             .or(options.spec_version)
             .unwrap_or(DEFAULT_SPEC_VERSION);
-        let mut result = ScenarioResult {
-            id: scenario.id.to_string(),
-            description: scenario.description.to_string(),
-            spec_version: version,
-            verdict: Verdict::Skip,
-            duration_ms: 0,
-            checks: Vec::new(),
-            error: None,
-            expected_failure: false,
-            output: Vec::new(),
-            trace: Vec::new(),
-        };
+        let mut result =
+            ScenarioResult::empty(scenario.id, scenario.description, version, Verdict::Skip);
         if let Some(why) = self.target.missing(scenario.needs) {
             result.error = Some(why.to_string());
             return result;

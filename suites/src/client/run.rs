@@ -192,18 +192,7 @@ fn judged_version(
 }
 
 fn empty_result(scenario: &Scenario, version: SpecVersion, verdict: Verdict) -> ScenarioResult {
-    ScenarioResult {
-        id: scenario.id.to_string(),
-        description: scenario.description.to_string(),
-        spec_version: version,
-        verdict,
-        duration_ms: 0,
-        checks: Vec::new(),
-        error: None,
-        expected_failure: false,
-        output: Vec::new(),
-        trace: Vec::new(),
-    }
+    ScenarioResult::empty(scenario.id, scenario.description, version, verdict)
 }
 
 fn harness_error(mut result: ScenarioResult, message: impl Into<String>) -> ScenarioRun {

@@ -62,8 +62,8 @@ pub struct AuthServerArgs {
     /// Register a throw-away public client by dynamic client registration.
     #[arg(long)]
     register: bool,
-    /// Judge the scenarios that are not per version against this MCP version (default
-    /// 2025-11-25).
+    /// Judge the scenarios that are not per version against this MCP version (2025-03-26,
+    /// 2025-06-18, 2025-11-25, 2026-07-28 or `draft`; default 2026-07-28, the current revision).
     #[arg(long, value_name = "V", value_parser = parse_version)]
     spec_version: Option<SpecVersion>,
     /// Seconds one request may take [default: 10].

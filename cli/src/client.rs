@@ -58,9 +58,9 @@ pub struct ClientArgs {
     /// Run only this scenario (repeatable; see `mcp-authlab list`).
     #[arg(long = "scenario", value_name = "ID")]
     scenarios: Vec<String>,
-    /// Judge against this MCP version (2025-03-26, 2025-06-18, 2025-11-25, 2026-07-28); scenarios
-    /// that are not part of it are skipped. Default: 2025-11-25 for every scenario that is
-    /// part of it, 2026-07-28 for the scenarios only 2026-07-28 requires, 2025-03-26 for back-compat.
+    /// Judge against this MCP version (2025-03-26, 2025-06-18, 2025-11-25, 2026-07-28 or `draft`);
+    /// scenarios that are not part of it are skipped. Default: 2026-07-28, the current revision,
+    /// for every scenario that is part of it; the back-compat scenarios at their own revision.
     #[arg(long, value_name = "V", value_parser = parse_version)]
     spec_version: Option<SpecVersion>,
     /// Seconds a client gets per scenario [default: 30]; a scenario's own longer timeout is kept

@@ -77,7 +77,8 @@ pub struct ServerArgs {
     /// Run only this scenario (repeatable; see `mcp-authlab list --suite server`).
     #[arg(long = "scenario", value_name = "ID")]
     scenarios: Vec<String>,
-    /// Judge against this MCP version (default 2025-11-25).
+    /// Judge against this MCP version (2025-03-26, 2025-06-18, 2025-11-25, 2026-07-28 or `draft`;
+    /// default 2026-07-28, the current revision).
     #[arg(long, value_name = "V", value_parser = parse_version)]
     spec_version: Option<SpecVersion>,
     /// Seconds one probe may take [default: 10].

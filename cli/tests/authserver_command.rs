@@ -21,6 +21,15 @@ fn authlab(args: &[&str]) -> Output {
         .expect("run mcp-authlab")
 }
 
+/// Whether the libtest-style line of `scenario` says `ok` (the names are padded to one width).
+fn passed(stdout: &str, scenario: &str) -> bool {
+    stdout.lines().any(|line| {
+        line.strip_prefix("test ")
+            .and_then(|rest| rest.strip_prefix(scenario))
+            .is_some_and(|rest| rest.starts_with(' ') && rest.trim_start() == "... ok")
+    })
+}
+
 fn text(output: &Output) -> String {
     format!(
         "--- exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
@@ -131,15 +140,9 @@ fn the_correct_mock_works_for_every_version() {
             text(&out)
         );
     }
-    assert!(
-        stdout.contains("test authserver/registration             ... ok"),
-        "{stdout}"
-    );
+    assert!(passed(&stdout, "authserver/registration"), "{stdout}");
     // Nothing fails, CORS included (the mock's authorization server allows any origin).
-    assert!(
-        stdout.contains("test authserver/cors                     ... ok"),
-        "{stdout}"
-    );
+    assert!(passed(&stdout, "authserver/cors"), "{stdout}");
     let failed: Vec<&str> = stdout
         .lines()
         .filter(|l| l.starts_with("test ") && l.ends_with("FAILED"))
@@ -223,5 +226,83 @@ fn list_shows_the_authserver_catalogue() {
     assert!(
         ids.contains(&"authserver/split-or-custom-metadata"),
         "{ids:?}"
+    );
+}
+
+/// `--spec-version 2026-07-28` with `--register`: the throw-away client's authorization request
+/// comes back from the mock (it approves at once) and its RFC 9207 `iss` is judged; a wrong `iss`
+/// (the `iss-trailing-slash` variant: equal only after normalisation) makes the 2026-07-28
+/// verdict fail with the fix, while the earlier versions still work.
+#[test]
+fn at_2026_07_28_the_authorization_response_iss_is_judged() {
+    let runtime = runtime();
+    let (deployment, ready) = mock(&runtime, &[]);
+    let out = authlab(&[
+        "authserver",
+        "--issuer",
+        &ready.issuer,
+        "--register",
+        "--spec-version",
+        "2026-07-28",
+    ]);
+    runtime.block_on(deployment.shutdown());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        passed(&stdout, "authserver/authorization-response-iss"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("MCP 2026-07-28 clients: will work"),
+        "{stdout}"
+    );
+
+    let (deployment, ready) = mock(&runtime, &["iss-trailing-slash"]);
+    let out = authlab(&[
+        "authserver",
+        "--issuer",
+        &ready.issuer,
+        "--register",
+        "--spec-version",
+        "2026-07-28",
+    ]);
+    runtime.block_on(deployment.shutdown());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let verdicts = stdout
+        .split("verdict per MCP version:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no verdict block\n{}", text(&out)));
+    assert!(
+        verdicts.contains("MCP 2025-11-25 clients: will work"),
+        "{verdicts}"
+    );
+    assert!(
+        verdicts.contains("MCP 2026-07-28 clients: will NOT work:")
+            && verdicts.contains("a trailing slash")
+            && verdicts.contains(&format!("Fix: send iss exactly as {}", ready.issuer)),
+        "{verdicts}"
+    );
+    assert!(
+        !stdout.contains("code="),
+        "an authorization code leaked:\n{stdout}"
+    );
+}
+
+/// The explicit issuer rule of 2026-07-28: an issuer given with a trailing slash the metadata
+/// does not have is not identical (no normalisation), and the message says so.
+#[test]
+fn at_2026_07_28_an_issuer_with_a_trailing_slash_is_not_identical() {
+    let runtime = runtime();
+    let (deployment, ready) = mock(&runtime, &[]);
+    let issuer = format!("{}/", ready.issuer);
+    let out = authlab(&["authserver", "--issuer", &issuer]);
+    runtime.block_on(deployment.shutdown());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("[as-issuer-identical] MUST AS-META-04")
+            && stdout.contains("they differ by a trailing slash"),
+        "{stdout}"
     );
 }

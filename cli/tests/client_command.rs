@@ -395,6 +395,71 @@ fn an_inapplicable_spec_version_skips_and_passes() {
 }
 
 #[test]
+fn the_2026_scenarios_apply_only_at_2026_07_28_and_an_idle_client_fails_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let idle = idle_client(dir.path());
+    let new_ones = [
+        "auth/iss-supported",
+        "auth/iss-not-advertised",
+        "auth/iss-unexpected",
+        "auth/iss-normalized",
+        "auth/authorization-server-migration",
+    ];
+    let mut args = vec!["client", "--command", &idle, "--spec-version", "2025-11-25"];
+    for id in &new_ones {
+        args.extend(["--scenario", id]);
+    }
+    let output = authlab(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for id in new_ones {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.contains(id) && l.contains("ignored (not part of MCP 2025-11-25")),
+            "{id}: {}",
+            text(&output)
+        );
+    }
+
+    let report = dir.path().join("report.json");
+    let mut args = vec!["client", "--command", &idle, "--spec-version", "2026-07-28"];
+    for id in &new_ones {
+        args.extend(["--scenario", id]);
+    }
+    let json = format!("json={}", report.display());
+    args.extend(["--report", &json]);
+    let output = authlab(&args);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let scenarios = report["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), new_ones.len());
+    for scenario in scenarios {
+        assert_eq!(scenario["verdict"], "fail", "{scenario}");
+        assert_eq!(scenario["spec_version"], "2026-07-28", "{scenario}");
+    }
+    let migration = scenarios
+        .iter()
+        .find(|s| s["id"] == "auth/authorization-server-migration")
+        .unwrap();
+    let reregister = migration["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "sep-2352-reregister-on-as-change")
+        .unwrap();
+    assert_eq!(reregister["outcome"], "fail");
+    assert_eq!(reregister["requirement"], "C-REG-26-02");
+    assert!(
+        reregister["message"]
+            .as_str()
+            .unwrap()
+            .contains("never reached the migration"),
+        "{reregister}"
+    );
+}
+
+#[test]
 fn the_headless_browser_refuses_other_hosts() {
     let output = authlab(&["browse", "http://example.com/authorize"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));

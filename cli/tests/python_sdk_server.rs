@@ -4,12 +4,12 @@
 //! mock IdP the harness starts (RFC 7662), with `AuthSettings(validate_token_resource=True)`. Judged
 //! against `targets/python/server/expected-failures.yml`: a new failure and a stale entry both fail.
 //!
-//! Needs `targets/python/.venv` (made by `ci/test`, see targets/python/README.md). When it is missing
+//! Needs `targets/python/.venv` (made by `targets/python/install`, which `ci/test` runs). When it is missing
 //! the tests are skipped with a message, unless `CI` is set: then they fail. The harness gives the
 //! server a loopback port and kills its process group at the end.
 
+mod matrix_support;
 mod server_suite_support;
-#[allow(dead_code)] // only `tail` is used, by server_suite_support
 mod support;
 
 use std::io::Write;
@@ -52,17 +52,15 @@ fn venv_python() -> Option<PathBuf> {
     None
 }
 
-/// `'<venv python>' '<server.py>' EXTRA…` (the runner splits --command like a shell).
+/// `.venv/bin/python server/server.py EXTRA…`, relative to `targets/python/` where the suite runs
+/// (so reports and the committed matrix snapshot name no checkout path).
 fn server_command(python: &Path, extra: &[&str]) -> String {
-    let server = target_dir().join("server").join("server.py");
-    for path in [python, server.as_path()] {
-        assert!(
-            !path.to_string_lossy().contains('\''),
-            "a path of the server contains a single quote: {}",
-            path.display()
-        );
-    }
-    let mut command = format!("'{}' '{}'", python.display(), server.display());
+    assert!(
+        python.ends_with(".venv/bin/python") && target_dir().join("server/server.py").exists(),
+        "the venv's interpreter and server/server.py are expected under {}",
+        target_dir().display()
+    );
+    let mut command = ".venv/bin/python server/server.py".to_string();
     for arg in extra {
         command.push(' ');
         command.push_str(arg);
@@ -101,7 +99,8 @@ fn introspected_active_for_other_resource(run: &SuiteRun, scenario: &str) -> boo
 }
 
 /// The whole server suite, as CI runs it: every scenario is judged (the harness mints every token),
-/// and nothing fails beyond the SDK findings in `expected-failures.yml`, none of which is stale.
+/// and nothing fails beyond the SDK findings in `expected-failures.yml`, none of which is stale. The
+/// run's snapshot must match the committed `reports/matrix/python-sdk-<version>.server.json`.
 #[test]
 fn python_sdk_server_fails_exactly_its_expected_failures() {
     let Some(python) = venv_python() else { return };
@@ -115,7 +114,14 @@ fn python_sdk_server_fails_exactly_its_expected_failures() {
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|s| s["verdict"] == "skip")
+        // Judged at the default revision (2026-07-28): a scenario of an older revision only (the
+        // session one) is skipped by design; any other skip means the server was not judged.
+        .filter(|s| {
+            s["verdict"] == "skip"
+                && !s["error"]
+                    .as_str()
+                    .is_some_and(|e| e.starts_with("not part of MCP"))
+        })
         .map(|s| s["id"].as_str().unwrap_or_default().to_string())
         .collect();
     assert!(
@@ -142,6 +148,21 @@ fn python_sdk_server_fails_exactly_its_expected_failures() {
          audience check\n{}",
         run.context(None)
     );
+    matrix_support::assert_text_matches(
+        &format!("python-sdk-{}.server", locked_sdk_version()),
+        run.snapshot.as_deref().expect("the run wrote its snapshot"),
+    );
+}
+
+/// The `mcp` version pinned in `targets/python/requirements.txt` (what `targets/python/install` put in
+/// the venv).
+fn locked_sdk_version() -> String {
+    let lock = std::fs::read_to_string(target_dir().join("requirements.txt"))
+        .expect("targets/python/requirements.txt");
+    lock.lines()
+        .find_map(|line| line.trim().strip_prefix("mcp=="))
+        .expect("the lock pins mcp==VERSION")
+        .to_string()
 }
 
 /// S-TOK-2 (MUST; MCP 2025-11-25 "Token Audience Binding and Validation"): a server must refuse a

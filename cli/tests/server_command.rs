@@ -291,3 +291,129 @@ fn an_exported_token_does_not_break_mock_runs() {
         .expect("run mcp-authlab");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+/// `--spec-version 2026-07-28`: the first probe is `server/discover` with per-request `_meta` (no
+/// `initialize`), the session scenario does not apply, the correct mock passes, and each mock
+/// variant that breaks one rule 2026-07-28 adds fails the check of that rule.
+#[test]
+fn at_2026_07_28_the_new_server_checks_pass_the_mock_and_fail_their_variants() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let out = authlab(&[
+        "server",
+        "--mock",
+        "--spec-version",
+        "2026-07-28",
+        "--report",
+        &format!("json={}", report.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("server/session-without-token")
+            && stdout.contains("not part of MCP 2026-07-28"),
+        "{stdout}"
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(report["spec_version"], "2026-07-28");
+    let scenario = |id: &str| {
+        report["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {id}"))
+    };
+    let first = &scenario("server/unauthenticated-request")["trace"][0];
+    let body = first["request_body"].as_str().unwrap();
+    assert!(
+        body.contains("\"server/discover\"") && !body.contains("initialize"),
+        "{body}"
+    );
+    assert_eq!(
+        first["request_headers"]["mcp-protocol-version"],
+        "2026-07-28"
+    );
+    for (id, check) in [
+        ("server/protocol-revisions", "discover-answered"),
+        ("server/protocol-revisions", "stateless-request-answered"),
+        ("server/insufficient-scope", "scope-challenge-complete"),
+        (
+            "server/protected-resource-metadata",
+            "prm-no-offline-access",
+        ),
+        (
+            "server/authorization-server-metadata",
+            "as-issuer-identical",
+        ),
+    ] {
+        let checks = scenario(id)["checks"].clone();
+        let c = checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == check)
+            .unwrap_or_else(|| panic!("no {id}:{check}"));
+        assert_eq!(c["outcome"], "pass", "{id}:{check} {c}");
+    }
+
+    for (variant, scenario, requirement) in [
+        (
+            "server-2026-requires-initialize",
+            "server/protocol-revisions",
+            "S-VER-1",
+        ),
+        (
+            "server-incomplete-scope-challenge",
+            "server/insufficient-scope",
+            "S-SCOPE-04",
+        ),
+        (
+            "prm-advertises-offline-access",
+            "server/protected-resource-metadata",
+            "S-PRM-07",
+        ),
+        (
+            "prm-issuer-trailing-slash",
+            "server/authorization-server-metadata",
+            "AS-META-04",
+        ),
+    ] {
+        let out = authlab(&[
+            "server",
+            "--mock",
+            "--spec-version",
+            "2026-07-28",
+            "--variant",
+            variant,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{variant}\n{}", text(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains(&format!("test {scenario}")) && stdout.contains(requirement),
+            "{variant}\n{stdout}"
+        );
+        // Under 2025-11-25 the revision's own rules are not judged: only the trailing slash,
+        // which RFC 8414 §3.3 already forbids, fails.
+        let older = authlab(&[
+            "server",
+            "--mock",
+            "--spec-version",
+            "2025-11-25",
+            "--variant",
+            variant,
+        ]);
+        let expected = if variant == "prm-issuer-trailing-slash" {
+            1
+        } else {
+            0
+        };
+        assert_eq!(
+            older.status.code(),
+            Some(expected),
+            "{variant}\n{}",
+            text(&older)
+        );
+    }
+}

@@ -11,13 +11,13 @@
 //! records the finding the suite cannot see black box: without `--oauth-strict` the example accepts
 //! a token issued for another resource.
 //!
-//! Needs `node` (>= 20) on PATH and `npm ci --prefix targets/typescript` (`ci/test` does it). When the
+//! Needs `node` (>= 20) on PATH and `targets/typescript/install` (`ci/test` runs it). When the
 //! SDK is not installed the tests are skipped with a message, unless `CI` is set: then they fail.
 //! Everything is on loopback: the example listens on the ports the test picks (it uses `localhost`
 //! URLs and, being an example, listens on every interface), and nothing is sent elsewhere.
 
+mod matrix_support;
 mod server_suite_support;
-#[allow(dead_code)] // only `tail` is used here
 mod support;
 
 use std::fs::File;
@@ -66,7 +66,7 @@ fn installed_sdk_version() -> Option<String> {
         Err(e) => {
             let message = format!(
                 "the TypeScript MCP SDK is not installed ({}: {e}): run `ci/test`, or by hand \
-                 `npm ci --prefix targets/typescript`",
+                 `targets/typescript/install`",
                 manifest.display()
             );
             if std::env::var_os("CI").is_some() {
@@ -321,6 +321,18 @@ async fn obtain_token(mcp_url: &str, resource: &str) -> Result<String, String> {
         .ok_or_else(|| format!("the token response ({status}) has no access_token: {body}"))
 }
 
+/// A token from the example's demo authorization server for the example itself.
+fn token_for_the_example(example: &Example) -> String {
+    runtime()
+        .block_on(obtain_token(&example.mcp_url(), &example.mcp_url()))
+        .unwrap_or_else(|e| {
+            panic!(
+                "no token from the demo authorization server: {e}\nexample stderr:\n{}",
+                example.stderr()
+            )
+        })
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Runtime::new().expect("tokio runtime")
 }
@@ -335,8 +347,14 @@ const BLACK_BOX_SCENARIOS: [&str; 4] = [
 
 /// Runs the whole suite on the example's MCP URL, with `token` in `MCP_AUTHLAB_TOKEN` when given,
 /// against the expected-failures file; asserts exit 0 and that the black-box scenarios were judged.
+///
+/// Judged at 2025-11-25, the newest revision the example speaks: it answers 2026-07-28's
+/// `server/discover` and session-less requests with 400 "No valid session ID provided"
+/// (`example_server_does_not_speak_2026_07_28` records that).
 fn run_suite_on(sdk: &str, example: &Example, token: Option<&str>) -> SuiteRun {
     let args = vec![
+        "--spec-version".to_string(),
+        "2025-11-25".to_string(),
         "--url".to_string(),
         example.mcp_url(),
         "--expected-failures".to_string(),
@@ -439,6 +457,8 @@ fn assert_token_scenarios_judged(run: &SuiteRun, token: &str) {
     );
 }
 
+/// The example as documented (`--oauth`), with a real token: the matrix entry, whose snapshot must
+/// match the committed `reports/matrix/typescript-sdk-<version>-example-server.server.json`.
 #[test]
 fn example_server_with_a_token_from_its_demo_authorization_server_fails_exactly_its_expected_failures(
 ) {
@@ -446,16 +466,13 @@ fn example_server_with_a_token_from_its_demo_authorization_server_fails_exactly_
         return;
     };
     let example = Example::start(&["--oauth"]);
-    let token = runtime()
-        .block_on(obtain_token(&example.mcp_url(), &example.mcp_url()))
-        .unwrap_or_else(|e| {
-            panic!(
-                "no token from the demo authorization server: {e}\nexample stderr:\n{}",
-                example.stderr()
-            )
-        });
+    let token = token_for_the_example(&example);
     let run = run_suite_on(&sdk, &example, Some(&token));
     assert_token_scenarios_judged(&run, &token);
+    matrix_support::assert_text_matches(
+        &format!("typescript-sdk-{sdk}-example-server.server"),
+        run.snapshot.as_deref().expect("the run wrote its snapshot"),
+    );
     example.stop();
 }
 
@@ -467,16 +484,49 @@ fn example_server_in_strict_mode_with_a_token_fails_exactly_its_expected_failure
         return;
     };
     let example = Example::start(&["--oauth", "--oauth-strict"]);
-    let token = runtime()
-        .block_on(obtain_token(&example.mcp_url(), &example.mcp_url()))
-        .unwrap_or_else(|e| {
-            panic!(
-                "no token from the demo authorization server: {e}\nexample stderr:\n{}",
-                example.stderr()
-            )
-        });
+    let token = token_for_the_example(&example);
     let run = run_suite_on(&sdk, &example, Some(&token));
     assert_token_scenarios_judged(&run, &token);
+    example.stop();
+}
+
+/// S-VER-1 (MUST at 2026-07-28): a 2026-07-28 server answers `server/discover` without an
+/// `initialize` or a session.
+///
+/// FINDING (recorded, not hidden): the example speaks only the session-based revisions. At
+/// 2026-07-28 the suite's `server/discover` and session-less requests get 400 "Bad Request: No
+/// valid session ID provided", so the matrix judges it at 2025-11-25. Fails the day the example
+/// answers them: then judge it at 2026-07-28 and update targets/typescript/README.md.
+#[test]
+fn example_server_does_not_speak_2026_07_28() {
+    let Some(_) = installed_sdk_version() else {
+        return;
+    };
+    let example = Example::start(&["--oauth"]);
+    let token = token_for_the_example(&example);
+    let args = vec![
+        "--spec-version".to_string(),
+        "2026-07-28".to_string(),
+        "--url".to_string(),
+        example.mcp_url(),
+        "--scenario".to_string(),
+        "server/protocol-revisions".to_string(),
+    ];
+    let run = run_server_suite(&args, &[("MCP_AUTHLAB_TOKEN", &token)], &target_dir());
+    assert_eq!(
+        run.outcome("server/protocol-revisions", "discover-answered")
+            .as_deref(),
+        Some("fail"),
+        "{}",
+        run.context(Some(&token))
+    );
+    assert_eq!(
+        run.outcome("server/protocol-revisions", "revisions-spoken")
+            .as_deref(),
+        Some("pass"),
+        "{}",
+        run.context(Some(&token))
+    );
     example.stop();
 }
 

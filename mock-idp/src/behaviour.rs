@@ -31,6 +31,12 @@ pub enum IssParameter {
     Correct,
     Wrong,
     Omitted,
+    /// The issuer with a `/` appended: equal only after RFC 3986 §6.2.3 normalisation, which MCP
+    /// 2026-07-28 forbids before the comparison.
+    TrailingSlash,
+    /// The issuer with its scheme in upper case (`HTTP://…`): equal only after RFC 3986 §6.2.2.1
+    /// case normalisation, which MCP 2026-07-28 forbids before the comparison.
+    UppercaseScheme,
 }
 
 /// The audience put into access tokens.
@@ -112,6 +118,11 @@ pub struct Behaviour {
     pub cimd_supported: bool,
     /// `authorization_response_iss_parameter_supported` in the metadata.
     pub advertise_iss_parameter: bool,
+    /// A second authorization server (issuer `{issuer}/migrated-as`, its own clients and codes)
+    /// takes over: once the MCP server has accepted a first access token, its protected resource
+    /// metadata names the second issuer and it accepts only that issuer's tokens (MCP 2026-07-28
+    /// Authorization Server Binding; see `authorization_server::migration`).
+    pub authorization_server_migration: bool,
     /// 2025-03-26 layout: the authorization server lives on the MCP server's origin with the default
     /// endpoints `/authorize`, `/token`, `/register`, and there is no protected resource metadata.
     pub legacy_2025_03_26_layout: bool,
@@ -207,6 +218,22 @@ pub struct Behaviour {
     /// The protected resource metadata lists `authorization_servers: []`.
     pub prm_empty_authorization_servers: bool,
 
+    // --- protected MCP server and MCP 2026-07-28 (the variants of `variants/revision_2026.rs`)
+    /// Requests in the 2026-07-28 shape (per-request `_meta`, no `initialize`, no session;
+    /// `server/discover`) are served. `false`: only the `initialize`-based revisions are spoken,
+    /// so a 2026-07-28 request gets 400 (its `MCP-Protocol-Version` is unsupported).
+    pub serve_modern_requests: bool,
+    /// Every MCP request needs `Config::step_up_scope` besides the required scopes, and each 403
+    /// `insufficient_scope` names only the first of them the token lacks (one challenge per scope;
+    /// MCP 2026-07-28 Server Scope Management: all in one challenge). The 401 names them all.
+    pub drip_scope_challenges: bool,
+    /// The protected resource metadata lists `offline_access` in `scopes_supported` (MCP
+    /// 2026-07-28 Refresh Tokens: a resource SHOULD NOT).
+    pub prm_advertises_offline_access: bool,
+    /// The protected resource metadata names the authorization server as `<issuer>/`, which is not
+    /// the issuer its metadata names (RFC 8414 §3.3; MCP 2026-07-28: identical, no normalisation).
+    pub prm_issuer_trailing_slash: bool,
+
     // --- timing
     pub delays: Vec<Delay>,
 }
@@ -223,6 +250,7 @@ impl Default for Behaviour {
             registration_endpoint: true,
             cimd_supported: true,
             advertise_iss_parameter: true,
+            authorization_server_migration: false,
             legacy_2025_03_26_layout: false,
             cimd_accept_unfetchable: false,
             registration_auth_method: None,
@@ -258,6 +286,10 @@ impl Default for Behaviour {
             prm_wrong_content_type: false,
             prm_cors: true,
             prm_empty_authorization_servers: false,
+            serve_modern_requests: true,
+            drip_scope_challenges: false,
+            prm_advertises_offline_access: false,
+            prm_issuer_trailing_slash: false,
             delays: Vec::new(),
         }
     }
@@ -320,6 +352,13 @@ impl Behaviour {
                      resource metadata"
                 ));
             }
+        }
+        if self.authorization_server_migration && self.legacy_2025_03_26_layout {
+            return Err(
+                "authorization_server_migration with the 2025-03-26 layout, whose MCP server has \
+                 no protected resource metadata to name the new authorization server"
+                    .into(),
+            );
         }
         if self.token_valid_for_requests == Some(0) {
             return Err("token_valid_for_requests = 0 would accept no request at all".into());
@@ -385,6 +424,8 @@ mod tests {
         assert!(!b.unauthenticated_initialize);
         assert!(!b.step_up_on_tools_call);
         assert!(!b.insufficient_scope_always);
+        assert!(!b.authorization_server_migration);
+        assert_eq!(b.iss_parameter, IssParameter::Correct);
         assert_eq!(b.token_valid_for_requests, None);
         assert!(b.issue_refresh_tokens);
         assert_eq!(b.registration_auth_method, None);
@@ -407,6 +448,7 @@ mod tests {
         assert!(signature && token_type && issuer && audience && expiry && revocation);
         assert!(b.www_authenticate_on_401 && b.enforce_required_scope);
         assert!(b.insufficient_scope_names_scope && b.prm_cors);
+        assert!(b.serve_modern_requests);
         for broken in [
             b.accept_query_token,
             b.challenge_error_without_credentials,
@@ -417,6 +459,9 @@ mod tests {
             b.token_passthrough,
             b.prm_wrong_content_type,
             b.prm_empty_authorization_servers,
+            b.drip_scope_challenges,
+            b.prm_advertises_offline_access,
+            b.prm_issuer_trailing_slash,
         ] {
             assert!(!broken);
         }
@@ -494,6 +539,15 @@ mod tests {
             .validate()
             .unwrap_err()
             .contains("token_valid_for_requests"));
+        let migrating_legacy = Behaviour {
+            authorization_server_migration: true,
+            legacy_2025_03_26_layout: true,
+            ..Behaviour::default()
+        };
+        assert!(migrating_legacy
+            .validate()
+            .unwrap_err()
+            .contains("authorization_server_migration"));
         let ok = Behaviour {
             registration_auth_method: Some("none".into()),
             token_valid_for_requests: Some(1),

@@ -254,6 +254,9 @@ pub fn role_router(state: &IdpState, role: Role) -> Router {
         Role::McpServer if state.behaviour.legacy_2025_03_26_layout => {
             mcp_server::app(state.clone()).merge(authorization_server::app(state.clone()))
         }
+        Role::McpServer if state.behaviour.authorization_server_migration => {
+            authorization_server::migration::mcp_app(state)
+        }
         Role::McpServer => mcp_server::app(state.clone()),
         Role::AuthorizationServer => authorization_server::app(state.clone()),
         Role::MetadataHost => authorization_server::metadata_host_app(state.clone()),

@@ -157,8 +157,17 @@ const EXPECTED: &[(&str, &str)] = &[
     // Not visible without an authorization flow: the client suite exercises these.
     ("pkce-not-enforced", "WWWW"),
     ("wrong-state", "WWWW"),
+    // Without --register the authorization response is not seen (the tests below see it); the
+    // 2026-07-28 discovery only warns when iss is not advertised.
     ("wrong-iss", "WWWW"),
     ("missing-iss", "WWWW"),
+    ("iss-not-advertised", "WWWW"),
+    ("unadvertised-iss", "WWWW"),
+    ("unadvertised-wrong-iss", "WWWW"),
+    ("iss-trailing-slash", "WWWW"),
+    ("iss-uppercase-scheme", "WWWW"),
+    // The first authorization server is complete; the move is the client suite's business.
+    ("authorization-server-migration", "WWWW"),
     ("refresh-without-rotation", "WWWW"),
     // Works, with a pre-registered client only (a note on the verdict; as-client-registration warns).
     ("no-registration-endpoint", "WWWW"),
@@ -385,4 +394,148 @@ async fn each_discovery_scenario_is_judged_at_its_own_version() {
     assert_eq!(outcome, Outcome::Skip);
     let (outcome, _) = run.check("authserver/discovery-2025-11-25", "as-pkce-s256");
     assert_eq!(outcome, Outcome::Fail);
+}
+
+/// MCP 2026-07-28 Authorization Response Validation, seen through the throw-away client
+/// (`--register`): the mock approves at once, so the authorization response's `iss` is judged. The
+/// correct mock passes; each `iss` variant fails the check of its rule, and the 2026-07-28 verdict
+/// follows the MUSTs (a client rejects a wrong `iss`, or a missing one when advertised).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authorization_response_iss_is_judged_at_2026_07_28() {
+    const ISS: &str = "authserver/authorization-response-iss";
+    let register = Asks {
+        register: true,
+        ..Asks::default()
+    };
+    let good = run(&[], register).await;
+    let r = good.result(ISS);
+    assert_eq!(r.spec_version, SpecVersion::V2026_07_28);
+    assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
+    let json = serde_json::to_string(r).unwrap();
+    assert!(json.contains("302"), "{json}");
+    // The authorization code never reaches the report.
+    let code = r
+        .trace
+        .iter()
+        .find_map(|e| e.response_headers.get("location"))
+        .expect("the redirect is in the trace");
+    assert!(
+        code.contains("code=%5Bredacted%5D") || code.contains("code=[redacted]"),
+        "{code}"
+    );
+    assert_eq!(good.verdict_line(), "WWWW", "{}", good.explain());
+    assert!(
+        !good.explain().contains("not checked"),
+        "{}",
+        good.explain()
+    );
+
+    // (variant, check, outcome, 2026-07-28 verdict)
+    let cases = [
+        ("wrong-iss", "iss-matches-issuer", Outcome::Fail, 'N'),
+        (
+            "iss-trailing-slash",
+            "iss-matches-issuer",
+            Outcome::Fail,
+            'N',
+        ),
+        (
+            "iss-uppercase-scheme",
+            "iss-matches-issuer",
+            Outcome::Fail,
+            'N',
+        ),
+        (
+            "unadvertised-wrong-iss",
+            "iss-matches-issuer",
+            Outcome::Fail,
+            'N',
+        ),
+        (
+            "missing-iss",
+            "iss-advertised-consistently",
+            Outcome::Fail,
+            'N',
+        ),
+        (
+            "unadvertised-iss",
+            "iss-advertised-consistently",
+            Outcome::Fail,
+            'N',
+        ),
+        (
+            "iss-not-advertised",
+            "iss-in-authorization-response",
+            Outcome::Warn,
+            'W',
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (variant, check, outcome, verdict) in cases {
+        let run = run(&[variant], register).await;
+        let (got, message) = run.check(ISS, check);
+        if got != outcome {
+            wrong.push(format!(
+                "{variant}: {check} was {got:?}, not {outcome:?}: {message}"
+            ));
+        }
+        let line = run.verdict_line();
+        if !line.starts_with("WWW") || line.chars().nth(3) != Some(verdict) {
+            wrong.push(format!("{variant}: verdicts {line}\n{}", run.explain()));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let slash = run(&["iss-trailing-slash"], register).await;
+    let (_, message) = slash.check(ISS, "iss-matches-issuer");
+    assert!(message.contains("a trailing slash"), "{message}");
+    let quiet = run(&["iss-not-advertised"], register).await;
+    assert_eq!(
+        quiet
+            .check("authserver/discovery-2026-07-28", "iss-parameter-supported")
+            .0,
+        Outcome::Warn
+    );
+    assert!(quiet.explain().contains("mix-up"), "{}", quiet.explain());
+}
+
+/// MCP 2026-07-28 makes the issuer equality of RFC 8414 §3.3 explicit, with no normalisation: an
+/// issuer named with a trailing slash that the metadata does not have fails, and says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_issuer_that_differs_only_by_a_trailing_slash_is_not_identical() {
+    let run = run_with_issuer(|issuer| format!("{issuer}/")).await;
+    let (outcome, message) = run.check("authserver/discovery-2026-07-28", "as-issuer-identical");
+    assert_eq!(outcome, Outcome::Fail, "{message}");
+    assert!(message.contains("a trailing slash"), "{message}");
+    assert!(message.contains("MCP 2026-07-28 forbids"), "{message}");
+    let (outcome, _) = run.check("authserver/discovery-2025-11-25", "as-issuer-matches");
+    assert_eq!(outcome, Outcome::Fail);
+    // A 2025-03-26 client starts from the origin, not from the issuer: it is not affected.
+    assert_eq!(run.verdict_line(), "WNNN", "{}", run.explain());
+}
+
+/// [`run`] with the issuer the suite is given derived from the mock's.
+async fn run_with_issuer(issuer: impl Fn(&str) -> String) -> Run {
+    let deployment = Deployment::start(Options {
+        keys: Some(Arc::new(Keys::new())),
+        ..Options::default()
+    })
+    .await
+    .expect("the mock starts");
+    let ready = deployment.ready().clone();
+    let target = AuthServerTarget::new(issuer(&ready.issuer));
+    let options = AuthServerRunOptions::default();
+    let session = AuthServerSession::start(&target, &options)
+        .await
+        .expect("the issuer answers");
+    let mut results = Vec::new();
+    for scenario in scenarios::all() {
+        results.push(session.run_scenario(&scenario, &options).await);
+    }
+    deployment.shutdown().await;
+    Run {
+        issuer: ready.issuer,
+        metadata_url: ready.authorization_server_metadata_url,
+        results,
+        target,
+    }
 }

@@ -6,13 +6,24 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use mcp_authlab_mock_idp::keys::Keys;
-use mcp_authlab_reports::{Outcome, ScenarioResult, Verdict};
+use mcp_authlab_reports::{Outcome, ScenarioResult, SpecVersion, Verdict};
 use mcp_authlab_suites::server::run::{ServerRunOptions, ServerSession, ServerTarget};
 use mcp_authlab_suites::server::scenarios;
 
+/// At 2025-11-25, the last revision with `initialize` and sessions: every scenario applies there
+/// (the default, 2026-07-28, has its own test below).
 async fn run(variants: &[&str], keys: &Arc<Keys>) -> Vec<ScenarioResult> {
+    run_at(variants, keys, Some(SpecVersion::V2025_11_25)).await
+}
+
+async fn run_at(
+    variants: &[&str],
+    keys: &Arc<Keys>,
+    spec_version: Option<SpecVersion>,
+) -> Vec<ScenarioResult> {
     let options = ServerRunOptions {
         keys: Arc::clone(keys),
+        spec_version,
         ..ServerRunOptions::default()
     };
     let target = ServerTarget::Mock {
@@ -167,6 +178,15 @@ async fn each_broken_server_fails_exactly_the_scenarios_of_its_rule() {
             "prm-resource-mismatch",
             vec!["server/protected-resource-metadata"],
         ),
+        // The 2026-07-28 variants: correct under 2025-11-25, except the issuer with a trailing
+        // slash, which RFC 8414 §3.3 already forbids.
+        ("server-2026-requires-initialize", vec![]),
+        ("server-incomplete-scope-challenge", vec![]),
+        ("prm-advertises-offline-access", vec![]),
+        (
+            "prm-issuer-trailing-slash",
+            vec!["server/authorization-server-metadata"],
+        ),
     ];
     let keys = Arc::new(Keys::new());
     let mut wrong = Vec::new();
@@ -179,6 +199,85 @@ async fn each_broken_server_fails_exactly_the_scenarios_of_its_rule() {
                 "{variant}: expected {expected:?} to fail, got {got:?}\n{}",
                 explain(&results)
             ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}
+
+/// At MCP 2026-07-28 (no `initialize`: the probes send `server/discover` with per-request
+/// `_meta`), the correct mock passes every scenario but the session one (not part of the
+/// revision), and each variant breaking one rule the revision adds fails exactly the scenarios of
+/// that rule, with the check that judges it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_2026_07_28_the_correct_mock_passes_and_each_new_rule_can_fail() {
+    let keys = Arc::new(Keys::new());
+    let at = Some(SpecVersion::V2026_07_28);
+    let results = run_at(&[], &keys, at).await;
+    assert!(not_passing(&results).is_empty(), "{}", explain(&results));
+    for r in &results {
+        let expected = if r.id == "server/session-without-token" {
+            Verdict::Skip
+        } else {
+            Verdict::Pass
+        };
+        assert_eq!(
+            r.verdict, expected,
+            "{} was {:?}: {:?}",
+            r.id, r.verdict, r.error
+        );
+        assert_eq!(r.spec_version, SpecVersion::V2026_07_28);
+        if r.verdict == Verdict::Skip {
+            continue;
+        }
+        // The unauthenticated probe is server/discover, never initialize.
+        let first = &r.trace[0];
+        let body = first.request_body.as_deref().unwrap_or_default();
+        assert!(
+            body.contains("server/discover") && !body.contains("initialize"),
+            "{}: {body}",
+            r.id
+        );
+    }
+
+    let cases: &[(&str, &[&str], &str)] = &[
+        (
+            "server-2026-requires-initialize",
+            &["server/valid-token", "server/protocol-revisions"],
+            "discover-answered",
+        ),
+        (
+            "server-incomplete-scope-challenge",
+            &["server/insufficient-scope"],
+            "scope-challenge-complete",
+        ),
+        (
+            "prm-advertises-offline-access",
+            &["server/protected-resource-metadata"],
+            "prm-no-offline-access",
+        ),
+        (
+            "prm-issuer-trailing-slash",
+            &["server/authorization-server-metadata"],
+            "as-issuer-identical",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (variant, expected, check) in cases {
+        let results = run_at(&[variant], &keys, at).await;
+        let got = not_passing(&results);
+        let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
+        if got != expected {
+            wrong.push(format!(
+                "{variant}: expected {expected:?} to fail, got {got:?}\n{}",
+                explain(&results)
+            ));
+        }
+        let failed_check = results
+            .iter()
+            .flat_map(|r| &r.checks)
+            .any(|c| c.id == *check && matches!(c.outcome, Outcome::Fail | Outcome::Warn));
+        if !failed_check {
+            wrong.push(format!("{variant}: the check {check} did not fail"));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));

@@ -11,7 +11,10 @@ Contract (the MCP conformance client contract):
                                `signing_algorithm`); `issuer` when the runner gives one
     SSL_CERT_FILE              PEM CA bundle for https; httpx2 (the SDK's HTTP client) reads it
                                itself (trust_env), so nothing is configured here
-Flow: initialize (the pre-2026 handshake, mode="legacy"), notifications/initialized, tools/list,
+    MCP_CONFORMANCE_PROTOCOL_VERSION  the MCP revision the scenario judges: for 2026-07-28 (and when
+                               unset) the SDK's default mode="auto" (`server/discover`, falling back
+                               to initialize on a legacy server); for an older revision mode="legacy"
+Flow: the handshake above (legacy: initialize, notifications/initialized), tools/list,
 tools/call `test-tool` with {}. Output: one JSON line on stdout, `{"ok":true,...}` (exit 0);
 on any exception the traceback goes to stderr, `{"ok":false,"error":...}` to stdout, exit 1.
 The SDK's own log (DEBUG) goes to stderr.
@@ -227,11 +230,18 @@ async def provider_for(scenario: str | None, server_url: str, context: dict[str,
     return await authorization_code_provider(server_url, context)
 
 
+def connect_mode() -> str:
+    """The SDK's own negotiation ("auto") for 2026-07-28 or an unnamed revision; the initialize
+    handshake ("legacy") for the revisions that have it."""
+    version = os.environ.get("MCP_CONFORMANCE_PROTOCOL_VERSION", "")
+    return "legacy" if version and version < "2026-07-28" else "auto"
+
+
 async def run(server_url: str, scenario: str | None) -> dict[str, Any]:
     auth = await provider_for(scenario, server_url, conformance_context())
     async with httpx2.AsyncClient(auth=auth, timeout=REQUEST_TIMEOUT_S) as http:
         transport = streamable_http_client(server_url, http_client=http)
-        async with Client(transport, mode="legacy") as client:
+        async with Client(transport, mode=connect_mode()) as client:
             log.info("initialized")
             tools = [tool.name for tool in (await client.list_tools()).tools]
             log.info("tools: %s", tools)

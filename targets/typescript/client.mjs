@@ -242,7 +242,9 @@ async function session(client, transport, scenario) {
 async function runAuthClient(serverUrl, scenario) {
     const provider = new ConformanceOAuthProvider(
         REDIRECT_URI,
-        { client_name: 'test-auth-client', redirect_uris: [REDIRECT_URI] },
+        // application_type: 2026-07-28 requires it in registration requests (SEP-837); the official
+        // conformance client sends it too. The SDK passes the application's metadata through.
+        { client_name: 'test-auth-client', redirect_uris: [REDIRECT_URI], application_type: 'native' },
         CIMD_CLIENT_METADATA_URL
     );
     const oauthFetch = withOAuthRetryWithProvider(provider, serverUrl)(fetch);

@@ -24,6 +24,15 @@ pub struct AuthServer {
     pub cimd_supported: bool,
     /// `authorization_response_iss_parameter_supported` (RFC 9207 §3).
     pub iss_parameter_supported: bool,
+    /// `scopes_supported` (RFC 8414 §2); empty when absent.
+    pub scopes_supported: Vec<String>,
+}
+
+impl AuthServer {
+    /// Whether the metadata lists `scope` in `scopes_supported`.
+    pub fn supports_scope(&self, scope: &str) -> bool {
+        self.scopes_supported.iter().any(|s| s == scope)
+    }
 }
 
 /// The metadata URLs for an issuer, in the order MCP 2025-11-25 gives.
@@ -114,6 +123,16 @@ pub fn from_document(
             .get("authorization_response_iss_parameter_supported")
             .and_then(Value::as_bool)
             .unwrap_or(false),
+        scopes_supported: doc
+            .get("scopes_supported")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 
@@ -157,6 +176,7 @@ pub fn legacy_defaults(base: &str) -> AuthServer {
         code_challenge_methods: None,
         cimd_supported: false,
         iss_parameter_supported: false,
+        scopes_supported: Vec::new(),
     }
 }
 
@@ -253,5 +273,16 @@ mod tests {
         ));
         assert!(check_code_flow_support(&read(None), &with(Break::SkipPkceSupportCheck)).is_ok());
         assert!(check_code_flow_support(&legacy_defaults("http://h"), &ok).is_ok());
+    }
+
+    #[test]
+    fn scopes_supported_are_read() {
+        let url = "https://as.example/.well-known/oauth-authorization-server";
+        let mut d = doc("https://as", None);
+        d["scopes_supported"] = json!(["a", "offline_access"]);
+        let server = from_document(&d, url, "https://as", &Breaks::default()).unwrap();
+        assert!(server.supports_scope("offline_access"));
+        assert!(!server.supports_scope("b"));
+        assert!(!legacy_defaults("http://h").supports_scope("offline_access"));
     }
 }

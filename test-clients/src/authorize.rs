@@ -146,17 +146,33 @@ pub fn validate(
         .ok_or_else(|| ClientError::Protocol("the authorization response has no code".into()))
 }
 
-/// RFC 9207 §2.4: with `authorization_response_iss_parameter_supported`, `iss` must be there and be
-/// the issuer exactly; without it, an `iss` that is there must still be the issuer.
+/// RFC 9207 §2.4 as MCP 2026-07-28 "Authorization Response Validation" tables it: an `iss` that is
+/// there must be the issuer exactly (a simple string comparison, no normalisation), advertised or
+/// not; with `authorization_response_iss_parameter_supported` it must be there.
 fn check_iss(cb: &Callback, server: &AuthServer, breaks: &Breaks) -> Result<()> {
     let problem = match (&cb.iss, server.iss_parameter_supported) {
-        (Some(iss), _) if iss != &server.issuer => Some(format!(
+        (Some(_), false) if breaks.has(Break::IssRejectUnadvertised) => Some(
+            "BREAK iss-reject-unadvertised: the response carries an iss the metadata does not \
+             advertise"
+                .to_string(),
+        ),
+        (Some(iss), false) if breaks.has(Break::IssOnlyWhenAdvertised) => {
+            log::step(format!(
+                "BREAK iss-only-when-advertised: not comparing iss `{iss}`, which the metadata does \
+                 not advertise"
+            ));
+            None
+        }
+        (Some(iss), _) if !same_issuer(iss, &server.issuer, breaks) => Some(format!(
             "the authorization response names issuer `{iss}`, not `{}` (RFC 9207)",
             server.issuer
         )),
         (None, true) => Some(
             "the authorization server advertises `iss` in responses, but this one has none (RFC 9207)"
                 .to_string(),
+        ),
+        (None, false) if breaks.has(Break::IssRequiredAlways) => Some(
+            "BREAK iss-required-always: the authorization response has no iss".to_string(),
         ),
         _ => None,
     };
@@ -168,6 +184,24 @@ fn check_iss(cb: &Callback, server: &AuthServer, breaks: &Breaks) -> Result<()> 
         }
         Some(why) => Err(ClientError::Refused(why)),
     }
+}
+
+/// `iss` against the recorded issuer: equal strings (RFC 3986 §6.2.1). The breaks compare what a
+/// URL library makes of them instead (scheme and host lower-cased, `/` for an empty path).
+fn same_issuer(iss: &str, issuer: &str, breaks: &Breaks) -> bool {
+    let serialised = |u: &str| {
+        Url::parse(u)
+            .map(|u| u.to_string())
+            .unwrap_or(u.to_string())
+    };
+    if breaks.has(Break::IssNormalize) {
+        let normal = |u: &str| serialised(u).trim_end_matches('/').to_string();
+        return normal(iss) == normal(issuer);
+    }
+    if breaks.has(Break::IssCompareHref) {
+        return iss == serialised(issuer);
+    }
+    iss == issuer
 }
 
 #[cfg(test)]
@@ -277,6 +311,31 @@ mod tests {
             &with(Break::SkipIssCheck)
         )
         .is_ok());
+        let upper = parse_callback("code=c&state=s&iss=HTTP%3A%2F%2Fas.example");
+        assert!(validate(&upper, Some("s"), &server(true), &ok).is_err());
+        assert!(validate(&good, Some("s"), &server(false), &ok).is_ok());
+    }
+
+    #[test]
+    fn each_iss_break_bends_one_row() {
+        let good = parse_callback("code=c&state=s&iss=http%3A%2F%2Fas.example");
+        let slash = parse_callback("code=c&state=s&iss=http%3A%2F%2Fas.example%2F");
+        let upper = parse_callback("code=c&state=s&iss=HTTP%3A%2F%2Fas.example");
+        let wrong = parse_callback("code=c&state=s&iss=https%3A%2F%2Fevil.example");
+        let missing = parse_callback("code=c&state=s");
+        let ok = |cb: &Callback, advertised: bool, b: Break| {
+            validate(cb, Some("s"), &server(advertised), &with(b)).is_ok()
+        };
+        assert!(ok(&slash, true, Break::IssNormalize) && ok(&upper, true, Break::IssNormalize));
+        assert!(ok(&good, true, Break::IssNormalize) && !ok(&wrong, true, Break::IssNormalize));
+        assert!(!ok(&good, true, Break::IssCompareHref) && ok(&slash, true, Break::IssCompareHref));
+        assert!(ok(&wrong, false, Break::IssOnlyWhenAdvertised));
+        assert!(!ok(&wrong, true, Break::IssOnlyWhenAdvertised));
+        assert!(!ok(&missing, false, Break::IssRequiredAlways));
+        assert!(ok(&good, false, Break::IssRequiredAlways));
+        assert!(!ok(&good, false, Break::IssRejectUnadvertised));
+        assert!(ok(&good, true, Break::IssRejectUnadvertised));
+        assert!(ok(&missing, false, Break::IssRejectUnadvertised));
     }
 
     #[test]

@@ -1,7 +1,10 @@
-//! The client's tokens and how it gets them: discovery (once), a client_id (once), then the
-//! authorization code grant with PKCE, or the client credentials grant; refresh; step-up with a
-//! wider scope.
+//! The client's tokens and how it gets them: discovery (again when a token is refused, to see
+//! whether the protected resource metadata names another authorization server), a client_id per
+//! authorization server (keyed by its issuer, MCP 2026-07-28 Authorization Server Binding), then
+//! the authorization code grant with PKCE, or the client credentials grant; refresh; step-up with
+//! the union of the scopes asked for before and the challenged ones.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::authorize::{self, Callback};
@@ -15,6 +18,7 @@ use crate::discovery::{self, Discovery};
 use crate::error::{ClientError, Result};
 use crate::log;
 use crate::pkce;
+use crate::prm::{self, Prm};
 use crate::registration;
 use crate::server_url::ServerUrl;
 use crate::token::{self, field, Form, TokenSet};
@@ -24,6 +28,8 @@ use crate::token::{self, field, Form, TokenSet};
 pub const HEADLESS_REDIRECT_URI: &str = "http://127.0.0.1:3000/callback";
 /// How long a browser gets to deliver the callback.
 pub const BROWSER_TIMEOUT: Duration = Duration::from_secs(20);
+/// The scope that asks for a refresh token (OpenID Connect Core §11; MCP 2026-07-28 Refresh Tokens).
+pub const OFFLINE_ACCESS: &str = "offline_access";
 
 pub struct Authorizer {
     http: reqwest::Client,
@@ -35,8 +41,11 @@ pub struct Authorizer {
     browser: Option<Vec<String>>,
     callback: Option<CallbackListener>,
     discovery: Option<Discovery>,
-    client: Option<ClientCredentials>,
+    /// The client credentials of each authorization server, by issuer: never presented to another.
+    clients: HashMap<String, ClientCredentials>,
     tokens: Option<TokenSet>,
+    /// `refresh-at-new-as`: the refresh token of the authorization server the client left.
+    stale_refresh_token: Option<String>,
     first_refresh_token: Option<String>,
     /// The scope of the last authorization (`None`: none was requested).
     requested_scope: Option<String>,
@@ -71,8 +80,9 @@ impl Authorizer {
             browser,
             callback: None,
             discovery: None,
-            client: None,
+            clients: HashMap::new(),
             tokens: None,
+            stale_refresh_token: None,
             first_refresh_token: None,
             requested_scope: None,
         }
@@ -105,12 +115,74 @@ impl Authorizer {
         self.obtain(scope).await
     }
 
-    /// After a 403 insufficient_scope: a new grant for what was asked before plus the challenge's scope.
+    /// After a 403 insufficient_scope: a new grant for what was asked before plus the challenge's
+    /// scope (MCP 2026-07-28 Step-Up Authorization Flow: the union).
     pub async fn step_up(&mut self, challenge: &BearerChallenge) -> Result<()> {
         self.discovery(challenge).await?;
-        let scope = scope_union(self.requested_scope.as_deref(), challenge.scope.as_deref());
+        let scope = if self.breaks.has(Break::StepUpChallengeOnly) {
+            log::step("BREAK step-up-challenge-only: asking for the challenged scope alone");
+            challenge.scope.clone()
+        } else {
+            scope_union(self.requested_scope.as_deref(), challenge.scope.as_deref())
+        };
         log::step(format!("step-up authorization for scope {scope:?}"));
         self.obtain(scope).await
+    }
+
+    /// After a 401 to a request that carried a token: the protected resource metadata again (the
+    /// challenge may point at changed metadata, RFC 9728 §5.2). When it names another
+    /// authorization server, the client switches to it: its metadata, its own client (registered
+    /// anew unless the client already has one for that issuer), no tokens. Returns whether it
+    /// switched. A failure to read the metadata leaves everything as it was.
+    pub async fn authorization_server_changed(&mut self, challenge: &BearerChallenge) -> bool {
+        let Some(current) = self.discovery.as_ref().map(|d| d.server.issuer.clone()) else {
+            return false;
+        };
+        let resource =
+            match prm::discover(&self.http, &self.server_url, challenge, &self.breaks).await {
+                Ok(Prm::Found(resource)) => resource,
+                Ok(Prm::NotServed) => return false,
+                Err(e) => {
+                    log::step(format!(
+                        "could not read the protected resource metadata again: {e}"
+                    ));
+                    return false;
+                }
+            };
+        if resource.authorization_servers[0] == current {
+            return false;
+        }
+        if let Err(e) = prm::check_resource(&resource, &self.server_url, &self.breaks) {
+            log::step(format!("ignoring the new protected resource metadata: {e}"));
+            return false;
+        }
+        let next = match discovery::from_resource(&self.http, &resource, &self.breaks).await {
+            Ok(next) => next,
+            Err(e) => {
+                log::step(format!("the new authorization server is not usable: {e}"));
+                return false;
+            }
+        };
+        log::step(format!(
+            "the authorization server changed from `{current}` to `{}`: its own client, new tokens",
+            next.server.issuer
+        ));
+        if self.breaks.has(Break::ReuseClientAcrossAs) {
+            if let Some(old) = self.clients.get(&current).cloned() {
+                log::step(format!(
+                    "BREAK reuse-client-across-as: keeping client `{}` for `{}`",
+                    old.client_id, next.server.issuer
+                ));
+                self.clients.insert(next.server.issuer.clone(), old);
+            }
+        }
+        let old_tokens = self.tokens.take();
+        if self.breaks.has(Break::RefreshAtNewAs) {
+            self.stale_refresh_token = old_tokens.and_then(|t| t.refresh_token);
+        }
+        self.first_refresh_token = None;
+        self.discovery = Some(next);
+        true
     }
 
     async fn discovery(&mut self, challenge: &BearerChallenge) -> Result<&Discovery> {
@@ -141,13 +213,20 @@ impl Authorizer {
     }
 
     async fn obtain(&mut self, scope: Option<String>) -> Result<()> {
+        let scope = match self.grant {
+            Grant::AuthorizationCode => self.with_offline_access(scope),
+            Grant::ClientCredentials => scope,
+        };
         if self.breaks.has(Break::NoResource) {
             log::step("BREAK no-resource: sending no resource parameter");
         } else if self.breaks.has(Break::ResourceTrailingSlash) {
             log::step("BREAK resource-trailing-slash: appending `/` to the resource");
         }
         let tokens = match self.grant {
-            Grant::AuthorizationCode => self.authorization_code(scope.as_deref()).await?,
+            Grant::AuthorizationCode => match self.refresh_at_new_as().await? {
+                Some(tokens) => tokens,
+                None => self.authorization_code(scope.as_deref()).await?,
+            },
             Grant::ClientCredentials => self.client_credentials(scope.as_deref()).await?,
         };
         if self.first_refresh_token.is_none() {
@@ -159,6 +238,44 @@ impl Authorizer {
             self.send_token_to_authorization_server().await?;
         }
         Ok(())
+    }
+
+    /// MCP 2026-07-28 Refresh Tokens: `offline_access` added to a scope only when the
+    /// authorization server lists it (and never as the whole scope of a client that asks for none).
+    fn with_offline_access(&self, scope: Option<String>) -> Option<String> {
+        let scope = scope?;
+        let listed = self.discovered().server.supports_scope(OFFLINE_ACCESS);
+        if !listed && self.breaks.has(Break::OfflineAccessAlways) {
+            log::step("BREAK offline-access-always: asking for offline_access, which the AS does not list");
+        } else if !listed {
+            return Some(scope);
+        }
+        scope_union(Some(&scope), Some(OFFLINE_ACCESS))
+    }
+
+    /// `refresh-at-new-as`: once registered with the new authorization server, the refresh token of
+    /// the old one, presented to the new one; `None` (go on authorizing) when it is refused.
+    async fn refresh_at_new_as(&mut self) -> Result<Option<TokenSet>> {
+        let Some(stale) = self.stale_refresh_token.take() else {
+            return Ok(None);
+        };
+        let redirect_uri = self.redirect_uri().await?;
+        let client = self.client(&redirect_uri).await?;
+        let server = self.discovered().server.clone();
+        log::step("BREAK refresh-at-new-as: presenting the old refresh token to the new authorization server");
+        let mut form = Form::new();
+        field(&mut form, "grant_type", "refresh_token");
+        field(&mut form, "refresh_token", &stale);
+        if let Some(resource) = self.resource() {
+            field(&mut form, "resource", &resource);
+        }
+        match token::request(&self.http, &server, &client, form, &self.breaks).await {
+            Ok(tokens) => Ok(Some(tokens)),
+            Err(e) => {
+                log::step(format!("refused ({e}): authorizing"));
+                Ok(None)
+            }
+        }
     }
 
     async fn redirect_uri(&mut self) -> Result<String> {
@@ -176,20 +293,29 @@ impl Authorizer {
             .clone())
     }
 
+    /// The client credentials for the current authorization server (by issuer), obtained once.
     async fn client(&mut self, redirect_uri: &str) -> Result<ClientCredentials> {
-        if self.client.is_none() {
-            let server = &self.discovered().server;
-            let client = registration::obtain(
-                &self.http,
-                &self.context,
-                server,
-                redirect_uri,
-                &self.breaks,
-            )
-            .await?;
-            self.client = Some(client);
+        let issuer = self.discovered().server.issuer.clone();
+        if let Some(client) = self.clients.get(&issuer) {
+            return Ok(client.clone());
         }
-        Ok(self.client.clone().expect("set above"))
+        let server = &self.discovered().server;
+        let client = registration::obtain(
+            &self.http,
+            &self.context,
+            server,
+            redirect_uri,
+            &self.breaks,
+        )
+        .await?;
+        self.clients.insert(issuer, client.clone());
+        Ok(client)
+    }
+
+    /// The client credentials for the current authorization server, if the client has them.
+    fn current_client(&self) -> Option<ClientCredentials> {
+        let issuer = &self.discovery.as_ref()?.server.issuer;
+        self.clients.get(issuer).cloned()
     }
 
     async fn authorization_code(&mut self, scope: Option<&str>) -> Result<TokenSet> {
@@ -221,6 +347,8 @@ impl Authorizer {
         ));
         let callback = self.user_agent(&url).await?;
         let code = authorize::validate(&callback, state.as_deref(), &server, &self.breaks)?;
+        let asked_offline =
+            scope.is_some_and(|s| s.split_whitespace().any(|w| w == OFFLINE_ACCESS));
         log::step(format!("authorization code {}", log::secret(&code)));
 
         let mut form = Form::new();
@@ -237,7 +365,17 @@ impl Authorizer {
         if let Some(resource) = &resource {
             field(&mut form, "resource", resource);
         }
-        token::request(&self.http, &server, &client, form, &self.breaks).await
+        let tokens = token::request(&self.http, &server, &client, form, &self.breaks).await?;
+        if asked_offline && tokens.refresh_token.is_none() {
+            if self.breaks.has(Break::RequireRefreshToken) {
+                return Err(ClientError::Protocol(
+                    "BREAK require-refresh-token: asked for offline_access and got no refresh token"
+                        .into(),
+                ));
+            }
+            log::step("asked for offline_access, got no refresh token: the AS decides (fine)");
+        }
+        Ok(tokens)
     }
 
     /// Sends the user agent to the authorization URL: a GET without following the redirect, or the
@@ -304,7 +442,8 @@ impl Authorizer {
                 "client credentials need client_secret or private_key_pem in MCP_CONFORMANCE_CONTEXT".into(),
             ));
         };
-        self.client = Some(client.clone());
+        let issuer = self.discovered().server.issuer.clone();
+        self.clients.insert(issuer, client.clone());
         let server = self.discovered().server.clone();
         let mut form = Form::new();
         field(&mut form, "grant_type", "client_credentials");
@@ -336,8 +475,7 @@ impl Authorizer {
             _ => current.clone(),
         };
         let client = self
-            .client
-            .clone()
+            .current_client()
             .ok_or_else(|| ClientError::Protocol("no client to refresh with".into()))?;
         let server = self.discovered().server.clone();
         let mut form = Form::new();

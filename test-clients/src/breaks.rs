@@ -38,6 +38,18 @@ pub enum Break {
     NoRefresh,
     JwtWrongAudience,
     IgnoreCaEnv,
+    IssNormalize,
+    IssCompareHref,
+    IssOnlyWhenAdvertised,
+    IssRequiredAlways,
+    IssRejectUnadvertised,
+    StepUpChallengeOnly,
+    NoApplicationType,
+    ApplicationTypeWeb,
+    ReuseClientAcrossAs,
+    RefreshAtNewAs,
+    OfflineAccessAlways,
+    RequireRefreshToken,
 }
 
 /// Every break: its name on the command line and what the client then does wrong.
@@ -198,6 +210,67 @@ pub const ALL: &[(Break, &str, &str)] = &[
         "ignore-ca-env",
         "ignores SSL_CERT_FILE (trusts only the platform's roots)",
     ),
+    // MCP 2026-07-28.
+    (
+        Break::IssNormalize,
+        "iss-normalize",
+        "compares `iss` with the issuer after URL normalisation (case, trailing slash)",
+    ),
+    (
+        Break::IssCompareHref,
+        "iss-compare-href",
+        "compares `iss` with the issuer as a URL library serialises it (`http://host:port/`)",
+    ),
+    (
+        Break::IssOnlyWhenAdvertised,
+        "iss-only-when-advertised",
+        "ignores an `iss` the metadata does not advertise",
+    ),
+    (
+        Break::IssRequiredAlways,
+        "iss-required-always",
+        "rejects a response without `iss` even when the metadata does not advertise it",
+    ),
+    (
+        Break::IssRejectUnadvertised,
+        "iss-reject-unadvertised",
+        "rejects a response with an `iss` the metadata does not advertise, even the right one",
+    ),
+    (
+        Break::StepUpChallengeOnly,
+        "step-up-challenge-only",
+        "steps up with the challenged scopes alone, dropping those asked for before",
+    ),
+    (
+        Break::NoApplicationType,
+        "no-application-type",
+        "registers by DCR without `application_type`",
+    ),
+    (
+        Break::ApplicationTypeWeb,
+        "application-type-web",
+        "registers its loopback redirect URI with `application_type` web",
+    ),
+    (
+        Break::ReuseClientAcrossAs,
+        "reuse-client-across-as",
+        "keeps its client_id when the PRM names another authorization server",
+    ),
+    (
+        Break::RefreshAtNewAs,
+        "refresh-at-new-as",
+        "presents the old authorization server's refresh token to the new one",
+    ),
+    (
+        Break::OfflineAccessAlways,
+        "offline-access-always",
+        "asks for offline_access even when the AS does not list it",
+    ),
+    (
+        Break::RequireRefreshToken,
+        "require-refresh-token",
+        "gives up when offline_access brought no refresh token",
+    ),
 ];
 
 impl Break {
@@ -237,7 +310,7 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_round_trip() {
-        assert_eq!(ALL.len(), 32);
+        assert_eq!(ALL.len(), 44);
         for (b, name, _) in ALL {
             assert_eq!(Break::from_name(name), Some(*b));
             assert_eq!(b.name(), *name);

@@ -9,7 +9,7 @@ use crate::breaks::{Break, Breaks};
 use crate::challenge::BearerChallenge;
 use crate::error::{ClientError, Result};
 use crate::log;
-use crate::prm::{self, Prm};
+use crate::prm::{self, Prm, ProtectedResource};
 use crate::server_url::ServerUrl;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,22 +54,7 @@ async fn discover_once(
     match prm::discover(http, server, challenge, breaks).await? {
         Prm::Found(resource) => {
             prm::check_resource(&resource, server, breaks)?;
-            let issuer = &resource.authorization_servers[0];
-            log::step(format!(
-                "protected resource `{}`, authorization server `{issuer}`",
-                resource.resource
-            ));
-            let urls = as_metadata::metadata_urls(issuer, breaks)?;
-            let Some((url, doc)) = as_metadata::fetch(http, &urls).await? else {
-                return Err(ClientError::Protocol(format!(
-                    "no authorization server metadata for issuer `{issuer}` at any of {urls:?}"
-                )));
-            };
-            Ok(Discovery {
-                resource: resource.resource.clone(),
-                scopes_supported: resource.scopes_supported.clone(),
-                server: as_metadata::from_document(&doc, &url, issuer, breaks)?,
-            })
+            from_resource(http, &resource, breaks).await
         }
         Prm::NotServed => {
             // MCP 2025-03-26: the authorization base URL is the MCP URL without its path.
@@ -94,4 +79,29 @@ async fn discover_once(
             })
         }
     }
+}
+
+/// The authorization server metadata of the first authorization server a (checked) protected
+/// resource metadata document names.
+pub async fn from_resource(
+    http: &reqwest::Client,
+    resource: &ProtectedResource,
+    breaks: &Breaks,
+) -> Result<Discovery> {
+    let issuer = &resource.authorization_servers[0];
+    log::step(format!(
+        "protected resource `{}`, authorization server `{issuer}`",
+        resource.resource
+    ));
+    let urls = as_metadata::metadata_urls(issuer, breaks)?;
+    let Some((url, doc)) = as_metadata::fetch(http, &urls).await? else {
+        return Err(ClientError::Protocol(format!(
+            "no authorization server metadata for issuer `{issuer}` at any of {urls:?}"
+        )));
+    };
+    Ok(Discovery {
+        resource: resource.resource.clone(),
+        scopes_supported: resource.scopes_supported.clone(),
+        server: as_metadata::from_document(&doc, &url, issuer, breaks)?,
+    })
 }

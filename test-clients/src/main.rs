@@ -1,6 +1,8 @@
 //! `authlab-test-client`: a correct MCP OAuth 2.1 client (MCP 2025-11-25, with 2025-03-26
-//! back-compat) following the official conformance contract, that can be told to break one rule at
-//! a time with `--break RULE`. A fixture for testing the client suite.
+//! back-compat, and the authorization rules of 2026-07-28: exact RFC 9207 `iss` validation, the
+//! step-up scope union, `application_type`, credentials keyed by issuer, `offline_access` only when
+//! listed) following the official conformance contract, that can be told to break one rule at a
+//! time with `--break RULE`. A fixture for testing the client suite.
 //!
 //! Exit codes: 0 the MCP calls succeeded; 1 the run failed (or refused, as it must); 2 usage error.
 

@@ -71,16 +71,28 @@ fn pre_registered(context: &Context, client_id: &str) -> ClientCredentials {
     }
 }
 
-/// The RFC 7591 §2 metadata the client registers.
-pub fn client_metadata(redirect_uri: &str) -> Value {
-    json!({
+/// The RFC 7591 §2 metadata the client registers, with the `application_type` of OpenID Connect
+/// Dynamic Client Registration §2 that MCP 2026-07-28 requires (SEP-837): `native`, a command-line
+/// client with a loopback redirect URI.
+pub fn client_metadata(redirect_uri: &str, breaks: &Breaks) -> Value {
+    let mut metadata = json!({
         "client_name": CLIENT_NAME,
         "redirect_uris": [redirect_uri],
         "grant_types": ["authorization_code", "refresh_token"],
         "response_types": ["code"],
         "token_endpoint_auth_method": "none",
         "application_type": "native",
-    })
+    });
+    if breaks.has(Break::NoApplicationType) {
+        log::step("BREAK no-application-type: registering without application_type");
+        metadata
+            .as_object_mut()
+            .map(|m| m.remove("application_type"));
+    } else if breaks.has(Break::ApplicationTypeWeb) {
+        log::step("BREAK application-type-web: registering as a web application");
+        metadata["application_type"] = json!("web");
+    }
+    metadata
 }
 
 /// The same metadata as `application/x-www-form-urlencoded` pairs (`dcr-form-encoded`).
@@ -106,7 +118,7 @@ async fn register(
     redirect_uri: &str,
     breaks: &Breaks,
 ) -> Result<ClientCredentials> {
-    let metadata = client_metadata(redirect_uri);
+    let metadata = client_metadata(redirect_uri, breaks);
     let request = http.post(endpoint).header("accept", "application/json");
     let request = if breaks.has(Break::DcrFormEncoded) {
         log::step("BREAK dcr-form-encoded: registering with a form body");
@@ -216,8 +228,28 @@ mod tests {
     }
 
     #[test]
+    fn application_type_is_native_unless_broken() {
+        let uri = "http://127.0.0.1:1/callback";
+        assert_eq!(
+            client_metadata(uri, &Breaks::default())["application_type"],
+            "native"
+        );
+        let mut none = Breaks::default();
+        none.insert(Break::NoApplicationType);
+        assert!(client_metadata(uri, &none)
+            .get("application_type")
+            .is_none());
+        let mut web = Breaks::default();
+        web.insert(Break::ApplicationTypeWeb);
+        assert_eq!(client_metadata(uri, &web)["application_type"], "web");
+    }
+
+    #[test]
     fn form_encoding_repeats_arrays() {
-        let pairs = form_pairs(&client_metadata("http://127.0.0.1:1/callback"));
+        let pairs = form_pairs(&client_metadata(
+            "http://127.0.0.1:1/callback",
+            &Breaks::default(),
+        ));
         let grants: Vec<_> = pairs.iter().filter(|(k, _)| k == "grant_types").collect();
         assert_eq!(grants.len(), 2);
         assert!(pairs.contains(&("redirect_uris".into(), "http://127.0.0.1:1/callback".into())));

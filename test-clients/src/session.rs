@@ -1,6 +1,7 @@
 //! One MCP operation at a time, authorized: a 401 leads to an authorization (or, with a token that
-//! the server calls invalid, one refresh, then one new authorization); a 403 insufficient_scope to at
-//! most [`MAX_STEP_UPS`] step-up authorizations. Then JSON-RPC on top.
+//! the server calls invalid, one refresh, then one new authorization; when the protected resource
+//! metadata now names another authorization server, an authorization there); a 403
+//! insufficient_scope to at most [`MAX_STEP_UPS`] step-up authorizations. Then JSON-RPC on top.
 
 use serde_json::{json, Value};
 
@@ -80,7 +81,16 @@ impl Session {
             match reply {
                 Reply::Ok(body) => return Ok(body),
                 Reply::Unauthorized(challenge) => {
-                    let had_token = self.authorizer.access_token().is_some();
+                    let mut had_token = self.authorizer.access_token().is_some();
+                    if had_token
+                        && self
+                            .authorizer
+                            .authorization_server_changed(&challenge)
+                            .await
+                    {
+                        // Its tokens belong to the old authorization server: none to refresh.
+                        had_token = false;
+                    }
                     let invalid_token = challenge.error.as_deref() == Some("invalid_token");
                     if had_token && invalid_token && self.authorizer.can_refresh() && !refreshed {
                         refreshed = true;

@@ -239,7 +239,9 @@ async fn default_deployment_uses_cimd_pkce_state_and_resource() {
     );
     assert_eq!(query["code_challenge_method"], "S256");
     assert_eq!(query["resource"], r.ready.mcp_url);
-    assert_eq!(query["scope"], "mcp:tools");
+    // The challenged scope, plus offline_access, which the default authorization server lists
+    // (MCP 2026-07-28 Refresh Tokens: a client MAY then ask for it).
+    assert_eq!(query["scope"], "mcp:tools offline_access");
     assert!(query["state"].len() >= 16);
     let token = r.token_requests();
     assert_eq!(token.len(), 1, "{}", r.describe());
@@ -484,9 +486,14 @@ async fn steps_up_on_insufficient_scope() {
                 .unwrap_or_default()
         })
         .collect();
+    // The union of what was asked before and the challenge (MCP 2026-07-28 Step-Up Authorization
+    // Flow); offline_access because the authorization server lists it.
     assert_eq!(
         scopes,
-        ["mcp:tools", "mcp:tools mcp:admin"],
+        [
+            "mcp:tools offline_access",
+            "mcp:tools offline_access mcp:admin"
+        ],
         "{}",
         r.describe()
     );
@@ -764,12 +771,17 @@ fn list_breaks_names_every_rule_of_the_brief() {
         .lines()
         .map(|l| l.split_whitespace().next().unwrap().to_string())
         .collect();
-    assert_eq!(names.len(), 32);
+    assert_eq!(names.len(), 44);
     for name in [
         "prm-root-first",
         "retry-discovery-forever",
         "ignore-ca-env",
         "jwt-wrong-audience",
+        "iss-normalize",
+        "step-up-challenge-only",
+        "no-application-type",
+        "reuse-client-across-as",
+        "require-refresh-token",
     ] {
         assert!(names.iter().any(|n| n == name), "{name}");
     }

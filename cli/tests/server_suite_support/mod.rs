@@ -41,6 +41,10 @@ pub struct SuiteRun {
     pub stderr: String,
     /// The JSON report, when one was written.
     pub report: Option<Value>,
+    /// The snapshot report (`--report snapshot=`), when one was written: for
+    /// `matrix_support::assert_text_matches`.
+    #[allow(dead_code)] // not every test binary compares with the matrix
+    pub snapshot: Option<String>,
 }
 
 impl SuiteRun {
@@ -120,6 +124,7 @@ pub fn run_server_suite(args: &[String], env: &[(&str, &str)], dir: &Path) -> Su
     let temp = tempfile::tempdir().expect("temp dir");
     let log_path = temp.path().join("suite.stderr");
     let report_path = temp.path().join("report.json");
+    let snapshot_path = temp.path().join("snapshot.json");
     let log = File::create(&log_path).expect("create the suite's stderr log");
     let mut command = Command::new(BIN);
     command
@@ -128,6 +133,8 @@ pub fn run_server_suite(args: &[String], env: &[(&str, &str)], dir: &Path) -> Su
         .args(["--jobs", "2"])
         .arg("--report")
         .arg(format!("json={}", report_path.display()))
+        .arg("--report")
+        .arg(format!("snapshot={}", snapshot_path.display()))
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
@@ -157,5 +164,6 @@ pub fn run_server_suite(args: &[String], env: &[(&str, &str)], dir: &Path) -> Su
         stdout,
         stderr: std::fs::read_to_string(&log_path).unwrap_or_default(),
         report,
+        snapshot: std::fs::read_to_string(&snapshot_path).ok(),
     }
 }

@@ -1,8 +1,11 @@
 //! What the real-SDK tests share: running the whole client suite on an SDK's adapter against its
 //! expected-failures file, and asserting that the baseline holds.
+//!
+//! Each test binary uses a part of it.
+#![allow(dead_code)]
 
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -33,13 +36,28 @@ pub fn tail(text: &str, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
+/// The reports a suite run wrote; they live as long as this value.
+pub struct SuiteReports {
+    _dir: tempfile::TempDir,
+    /// The snapshot report (`--report snapshot=`), for `matrix_support::assert_matches`.
+    pub snapshot: PathBuf,
+}
+
 /// Runs `mcp-authlab client --command COMMAND_LINE --expected-failures BASELINE --jobs 2` (with a
-/// JSON report) in `dir`, and asserts: it finished in time, exited 0 with the baseline verdict,
-/// and at least one scenario passed (the SDK really ran). `what` names the SDK in messages.
-pub fn assert_suite_matches_baseline(what: &str, command_line: &str, baseline: &Path, dir: &Path) {
+/// JSON and a snapshot report) in `dir`, and asserts: it finished in time, exited 0 with the
+/// baseline verdict, and the SDK really ran: every `scenario:check` of `proof` passed, or, when
+/// `proof` is empty, at least one scenario passed. `what` names the SDK in messages.
+pub fn assert_suite_matches_baseline(
+    what: &str,
+    command_line: &str,
+    baseline: &Path,
+    dir: &Path,
+    proof: &[&str],
+) -> SuiteReports {
     let temp = tempfile::tempdir().expect("temp dir");
     let log_path = temp.path().join("suite.stderr");
     let report_path = temp.path().join("report.json");
+    let snapshot_path = temp.path().join("snapshot.json");
     let log = File::create(&log_path).expect("create the suite's stderr log");
     let mut command = Command::new(BIN);
     command
@@ -51,6 +69,8 @@ pub fn assert_suite_matches_baseline(what: &str, command_line: &str, baseline: &
         .args(["--jobs", "2"])
         .arg("--report")
         .arg(format!("json={}", report_path.display()))
+        .arg("--report")
+        .arg(format!("snapshot={}", snapshot_path.display()))
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
@@ -108,9 +128,30 @@ pub fn assert_suite_matches_baseline(what: &str, command_line: &str, baseline: &
     .expect("the report is JSON");
     let scenarios = report["scenarios"].as_array().cloned().unwrap_or_default();
     assert!(
-        scenarios.iter().any(|s| s["verdict"] == "pass"),
+        !proof.is_empty() || scenarios.iter().any(|s| s["verdict"] == "pass"),
         "no scenario passed: {} scenario(s) in the report\n{}",
         scenarios.len(),
         context()
     );
+    for entry in proof {
+        let (scenario, check) = entry
+            .split_once(':')
+            .expect("proof entries are scenario:check");
+        let outcome = scenarios
+            .iter()
+            .find(|s| s["id"] == scenario)
+            .and_then(|s| s["checks"].as_array())
+            .and_then(|checks| checks.iter().find(|c| c["id"] == check))
+            .and_then(|c| c["outcome"].as_str());
+        assert_eq!(
+            outcome,
+            Some("pass"),
+            "{entry} did not pass: the SDK no longer gets as far as it did\n{}",
+            context()
+        );
+    }
+    SuiteReports {
+        _dir: temp,
+        snapshot: snapshot_path,
+    }
 }

@@ -217,8 +217,14 @@ fn check_parameters(
         )));
     }
     let (code_challenge, code_challenge_method) = check_pkce(state, params)?;
-    let scopes = params.scopes();
+    let mut scopes = params.scopes();
     check_scopes(state, scopes.iter().map(String::as_str))?;
+    // MCP 2025-03-26 gives a client nothing to choose scopes from (no protected resource metadata,
+    // no `scope` in the challenge): a request without `scope` gets the pre-defined default (RFC 6749
+    // §3.3), as the official back-compat scenarios require no scope at all.
+    if scopes.is_empty() && state.behaviour.legacy_2025_03_26_layout {
+        scopes = super::token::default_scopes(state, client);
+    }
     let resource = resource::requested(state, params)?;
     Ok(Checked {
         scopes,
@@ -302,14 +308,27 @@ pub(super) fn issue_code(state: &IdpState, request: &AuthorizationRequest) -> Re
         (StateEcho::Exact | StateEcho::Omitted, _) => {}
         (StateEcho::Wrong, _) => pairs.push(("state", format!("wrong-{}", random_token(12)))),
     }
-    match state.behaviour.iss_parameter {
-        IssParameter::Correct => pairs.push(("iss", state.urls.issuer())),
-        IssParameter::Wrong => {
-            pairs.push(("iss", format!("{}/mix-up-attacker", state.urls.issuer())))
-        }
-        IssParameter::Omitted => {}
+    if let Some(iss) = response_iss(state) {
+        pairs.push(("iss", iss));
     }
     redirect_to(&request.redirect_uri, &pairs)
+}
+
+/// The `iss` of a successful authorization response (RFC 9207 §2), as the behaviour says: the
+/// issuer, another issuer, none, or the issuer in a form equal to it only after RFC 3986 §6.2
+/// normalisation.
+pub(super) fn response_iss(state: &IdpState) -> Option<String> {
+    let issuer = state.urls.issuer();
+    match state.behaviour.iss_parameter {
+        IssParameter::Correct => Some(issuer),
+        IssParameter::Wrong => Some(format!("{issuer}/mix-up-attacker")),
+        IssParameter::Omitted => None,
+        IssParameter::TrailingSlash => Some(format!("{issuer}/")),
+        IssParameter::UppercaseScheme => Some(match issuer.split_once("://") {
+            Some((scheme, rest)) => format!("{}://{rest}", scheme.to_ascii_uppercase()),
+            None => issuer,
+        }),
+    }
 }
 
 /// OAuth 2.1 §4.1.2.1 error response: `error`, `error_description`, `state` as received and the
@@ -848,6 +867,30 @@ pub(super) mod tests {
             assert_eq!(status, StatusCode::OK, "{variant}: {body}");
             assert!(body["access_token"].is_string(), "{variant}");
         }
+    }
+
+    #[tokio::test]
+    async fn the_2026_iss_variants_redirect_with_their_iss_and_advertise_as_they_say() {
+        let issuer = "http://127.0.0.1:1";
+        for (variant, iss, advertised) in [
+            ("iss-trailing-slash", Some("http://127.0.0.1:1/"), true),
+            ("iss-uppercase-scheme", Some("HTTP://127.0.0.1:1"), true),
+            ("unadvertised-iss", Some(issuer), false),
+            ("iss-not-advertised", None, false),
+        ] {
+            let state = with_clients(&[variant]);
+            assert_eq!(state.urls.issuer(), issuer);
+            let (_, p) = redirected(&authorize_with(&state, &[]).await);
+            assert_eq!(p.get("iss").map(String::as_str), iss, "{variant}");
+            assert_eq!(
+                state.behaviour.advertise_iss_parameter, advertised,
+                "{variant}"
+            );
+        }
+        let wrong = with_clients(&["unadvertised-wrong-iss"]);
+        let (_, p) = redirected(&authorize_with(&wrong, &[]).await);
+        assert_ne!(p["iss"], issuer);
+        assert!(!wrong.behaviour.advertise_iss_parameter);
     }
 
     #[tokio::test]

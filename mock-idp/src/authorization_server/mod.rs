@@ -9,6 +9,7 @@ mod device;
 mod introspect;
 mod jwks;
 pub mod metadata;
+pub mod migration;
 pub mod pkce;
 mod register;
 mod resource;
@@ -64,9 +65,16 @@ pub fn app(state: IdpState) -> Router {
     for path in metadata_paths(&state) {
         router = router.route(&path, only_get(metadata::authorization_server_metadata));
     }
-    router
+    let migrating = state.behaviour.authorization_server_migration;
+    let second = migrating.then(|| migration::second_state(&state));
+    let router = router
         .layer(axum::middleware::map_response(cors::allow_any_origin))
-        .with_state(state)
+        .with_state(state);
+    match second {
+        // The authorization server it migrates to, below its issuer (`migration`).
+        Some(second) => router.merge(app(second)),
+        None => router,
+    }
 }
 
 /// The router of the separate origin that serves only the metadata (split-domain variant).

@@ -19,7 +19,7 @@ use axum::Json;
 use serde_json::json;
 
 use super::challenge::Challenge;
-use super::{passthrough, session};
+use super::{passthrough, scopes, session};
 use crate::access_token::{self, AccessTokenClaims};
 use crate::behaviour::INSUFFICIENT_SCOPE_LIMIT;
 use crate::error::{ErrorCode, OAuthError};
@@ -247,17 +247,21 @@ pub async fn authenticate(
     if state.behaviour.insufficient_scope_always {
         return Err(never_enough_scope(state));
     }
-    let required = state.config.required_scopes();
-    let missing = if state.behaviour.enforce_required_scope {
-        required.iter().find(|s| !claims.has_scope(s))
+    let required = scopes::required(state);
+    let missing: Vec<&str> = if state.behaviour.enforce_required_scope {
+        required
+            .iter()
+            .copied()
+            .filter(|s| !claims.has_scope(s))
+            .collect()
     } else {
-        None
+        Vec::new()
     };
-    if let Some(missing) = missing {
+    if let Some(first) = missing.first() {
         return Err(AuthFailure::InsufficientScope {
-            scope: required.join(" "),
+            scope: scopes::challenged(state, &required, &missing),
             description: format!(
-                "the token's scope `{}` lacks `{missing}`, which every request to this server needs (RFC 6750 §3.1)",
+                "the token's scope `{}` lacks `{first}`, which every request to this server needs (RFC 6750 §3.1)",
                 claims.scope
             ),
         });

@@ -21,7 +21,7 @@ impl Challenge {
                 challenge = challenge.param("resource_metadata", url);
             }
         }
-        let required = state.config.required_scopes();
+        let required = super::scopes::required(state);
         if with_scope && state.behaviour.challenge_scope && !required.is_empty() {
             challenge = challenge.param("scope", required.join(" "));
         }

@@ -1,5 +1,7 @@
 //! The MCP endpoint: one JSON-RPC 2.0 message per `POST`, answered with `application/json`
 //! (MCP Basic › Transports › Streamable HTTP; JSON-RPC 2.0 §4-§5). No SSE stream is offered.
+//! A 2026-07-28 request (per-request `_meta`, no `initialize`, no session) is served by
+//! [`super::modern`]; `initialize` and the requests after it follow the earlier revisions here.
 //!
 //! Authentication has already happened ([`super::auth::require_bearer`]); the validated claims
 //! are in the request extensions.
@@ -12,6 +14,7 @@ use axum::{Extension, Json};
 use serde_json::{json, Value};
 
 use super::auth::AuthFailure;
+use super::modern;
 use super::session::{self, SessionCheck};
 use super::tools::{self, CallOutcome};
 use crate::access_token::AccessTokenClaims;
@@ -51,8 +54,8 @@ fn media_type(value: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// Transport checks before the body is parsed (the error response, if one fails): `Content-Type`, a lenient `Accept`, and a
-/// supported `MCP-Protocol-Version` when one is sent.
+/// Transport checks before the body is parsed (the error response, if one fails): `Content-Type`
+/// and a lenient `Accept`.
 fn transport_problem(headers: &HeaderMap) -> Option<Response> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -80,6 +83,12 @@ fn transport_problem(headers: &HeaderMap) -> Option<Response> {
             ));
         }
     }
+    None
+}
+
+/// A request of the `initialize`-based revisions: a supported `MCP-Protocol-Version` when one is
+/// sent (the error response otherwise).
+fn legacy_version_problem(headers: &HeaderMap) -> Option<Response> {
     if let Some(version) = headers.get("mcp-protocol-version") {
         let version = version.to_str().unwrap_or("");
         if !SUPPORTED_VERSIONS.contains(&version) {
@@ -158,6 +167,18 @@ pub async fn post(
             "a request needs a string `method` (JSON-RPC 2.0 §4)",
         );
     };
+    if id.is_some() && !valid_id {
+        return bad(
+            Value::Null,
+            "`id` must be a string or an integer, never null (MCP Basic › Requests)",
+        );
+    }
+    if state.behaviour.serve_modern_requests && modern::is_modern(&headers, object) {
+        return modern::handle(&state, claims.as_ref(), &headers, object, method, id);
+    }
+    if let Some(response) = legacy_version_problem(&headers) {
+        return response;
+    }
     // An anonymous request (initialize or a notification) has no subject to check a session
     // against, and never gets one.
     if let (false, Some(claims)) = (method == "initialize", &claims) {
@@ -174,12 +195,6 @@ pub async fn post(
         // A notification (`notifications/initialized`, `notifications/cancelled`, ...).
         return StatusCode::ACCEPTED.into_response();
     };
-    if !valid_id {
-        return bad(
-            Value::Null,
-            "`id` must be a string or an integer, never null (MCP Basic › Requests)",
-        );
-    }
     let params = object.get("params").cloned().unwrap_or(json!({}));
     if !params.is_object() {
         return rpc_error(

@@ -4,7 +4,8 @@
 //!
 //! - `/mcp`: every request but a CORS preflight needs a valid Bearer token ([`auth`]; with
 //!   `Behaviour::unauthenticated_initialize`, `initialize` and notifications need none); then
-//!   [`jsonrpc`] answers `initialize`, `ping`, `tools/list`, `tools/call` ([`tools`]).
+//!   [`jsonrpc`] answers `initialize`, `ping`, `tools/list`, `tools/call` ([`tools`]), and
+//!   [`modern`] the MCP 2026-07-28 requests (`server/discover`, per-request `_meta`, no session).
 //! - The protected resource metadata (RFC 9728) at the well-known URLs the behaviour selects ([`prm`]).
 //! - The broken resource-server variants change one rule each ([`auth`], [`prm`], [`passthrough`];
 //!   tested in `variant_tests.rs`).
@@ -13,8 +14,10 @@ mod auth;
 mod challenge;
 mod cors;
 mod jsonrpc;
+mod modern;
 mod passthrough;
 mod prm;
+mod scopes;
 mod session;
 mod tools;
 #[cfg(test)]
@@ -29,6 +32,10 @@ use crate::state::IdpState;
 pub use auth::AuthFailure;
 pub use challenge::Challenge;
 pub use jsonrpc::{LATEST_VERSION, SUPPORTED_VERSIONS};
+pub use modern::{
+    CLIENT_CAPABILITIES_META, CLIENT_INFO_META, HEADER_MISMATCH, MODERN_VERSIONS,
+    PROTOCOL_VERSION_META, UNSUPPORTED_PROTOCOL_VERSION,
+};
 pub use prm::document as protected_resource_metadata;
 
 /// The MCP server's routes. No fallback is set, so the router merges with the authorization

@@ -43,9 +43,10 @@ pub fn paths(state: &IdpState) -> Vec<String> {
 }
 
 /// The `scopes_supported` of the document: `Config::prm_scopes_supported` as given, else
-/// `Config::scopes_supported` without the authorization server's own scopes.
+/// `Config::scopes_supported` without the authorization server's own scopes (with them under the
+/// broken `Behaviour::prm_advertises_offline_access`).
 fn scopes(state: &IdpState) -> Vec<&str> {
-    match &state.config.prm_scopes_supported {
+    let mut scopes: Vec<&str> = match &state.config.prm_scopes_supported {
         Some(scopes) => scopes.iter().map(String::as_str).collect(),
         None => state
             .config
@@ -54,7 +55,15 @@ fn scopes(state: &IdpState) -> Vec<&str> {
             .map(String::as_str)
             .filter(|s| !NOT_ADVERTISED.contains(s))
             .collect(),
+    };
+    if state.behaviour.prm_advertises_offline_access {
+        for scope in NOT_ADVERTISED {
+            if !scopes.contains(scope) {
+                scopes.push(scope);
+            }
+        }
     }
+    scopes
 }
 
 /// The RFC 9728 §2 document; `scopes_supported` is left out when there are none to list.
@@ -66,6 +75,8 @@ pub fn document(state: &IdpState) -> Value {
     };
     let authorization_servers = if state.behaviour.prm_empty_authorization_servers {
         Vec::new()
+    } else if state.behaviour.prm_issuer_trailing_slash {
+        vec![format!("{}/", state.urls.issuer())]
     } else {
         vec![state.urls.issuer()]
     };
@@ -204,6 +215,21 @@ mod tests {
         let doc = json(get(&state, AT_PATH).await).await;
         assert_eq!(doc["resource"], OTHER_RESOURCE);
         assert_ne!(doc["resource"], state.urls.resource());
+    }
+
+    #[tokio::test]
+    async fn the_2026_variants_advertise_offline_access_or_name_the_issuer_with_a_slash() {
+        let offline = IdpState::for_tests(&["prm-advertises-offline-access"]);
+        let doc = json(get(&offline, AT_PATH).await).await;
+        assert_eq!(
+            doc["scopes_supported"],
+            json!(["mcp:tools", "mcp:admin", "offline_access"])
+        );
+        assert_eq!(doc["authorization_servers"], json!(["http://127.0.0.1:1"]));
+        let slash = IdpState::for_tests(&["prm-issuer-trailing-slash"]);
+        let doc = json(get(&slash, AT_PATH).await).await;
+        assert_eq!(doc["authorization_servers"], json!(["http://127.0.0.1:1/"]));
+        assert_eq!(doc["scopes_supported"], json!(["mcp:tools", "mcp:admin"]));
     }
 
     const CUSTOM: &str = "/custom/metadata/location.json";

@@ -109,5 +109,9 @@ const LEGACY_NO_METADATA: Variant = Variant {
     apply: |b| {
         (LEGACY.apply)(b);
         b.metadata_location = MetadataLocation::Nowhere;
+        // Without metadata there is no issuer to compare an `iss` with (RFC 9207 §2.4): the
+        // official fallback scenario redirects with `code` and `state` only.
+        b.iss_parameter = crate::behaviour::IssParameter::Omitted;
+        b.advertise_iss_parameter = false;
     },
 };

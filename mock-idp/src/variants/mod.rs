@@ -5,11 +5,14 @@
 //! hooks in order; variants that change the same aspect are in the same exclusive group.
 
 mod discovery;
+mod iss;
+mod migration;
 mod pkce;
 mod prm;
 mod redirect;
 mod registration;
 mod resource_server;
+mod revision_2026;
 mod timing;
 mod tokens;
 
@@ -62,9 +65,12 @@ pub fn catalogue() -> Vec<&'static Variant> {
         registration::ALL,
         prm::ALL,
         redirect::ALL,
+        iss::ALL,
+        migration::ALL,
         tokens::ALL,
         timing::ALL,
         resource_server::ALL,
+        revision_2026::ALL,
     ]
     .into_iter()
     .flatten()
@@ -189,6 +195,13 @@ mod tests {
             "legacy-2025-03-26-no-metadata",
             "wrong-state",
             "wrong-iss",
+            "missing-iss",
+            "iss-not-advertised",
+            "unadvertised-iss",
+            "unadvertised-wrong-iss",
+            "iss-trailing-slash",
+            "iss-uppercase-scheme",
+            "authorization-server-migration",
             "refresh-without-rotation",
             "wrong-audience",
             "expired-tokens",
@@ -214,6 +227,11 @@ mod tests {
             "prm-without-cors",
             "prm-empty-authorization-servers",
             "challenge-without-scope",
+            // MCP 2026-07-28 servers (the server suite's 2026-07-28 self-tests).
+            "server-2026-requires-initialize",
+            "server-incomplete-scope-challenge",
+            "prm-advertises-offline-access",
+            "prm-issuer-trailing-slash",
         ] {
             assert!(names.contains(required), "missing variant {required}");
         }

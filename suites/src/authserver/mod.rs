@@ -13,6 +13,7 @@
 //! through [`observation::AuthServerObservation::server_view`]: they judge the authorization
 //! servers a protected resource metadata names; here that is the issuer under test.
 
+pub mod authorization;
 pub mod checks;
 pub mod observation;
 pub mod probe;

@@ -38,6 +38,10 @@ pub mod label {
     /// The CORS preflight of the registration endpoint.
     pub const REGISTRATION_PREFLIGHT: &str = "cors:registration";
     pub const REGISTRATION: &str = "registration";
+    /// The authorization request of the registered client (a code is expected back).
+    pub const AUTHORIZE: &str = "authorize";
+    /// The same with an unsupported `response_type` (an error response is expected back).
+    pub const AUTHORIZE_ERROR: &str = "authorize:error";
     pub const CLIENT_CREDENTIALS: &str = "token:client-credentials";
 }
 

@@ -22,6 +22,8 @@ pub const REGISTRATION_CLIENT_NAME: &str = "mcp-authlab readiness check (throw-a
 pub struct StepContext<'a> {
     pub prober: &'a Prober,
     pub credentials: Option<&'a ClientCredentials>,
+    /// `--resource`, sent in the authorization request when given.
+    pub resource: Option<&'a str>,
 }
 
 /// Runs the steps in order, recording every probe in `obs`.
@@ -34,6 +36,7 @@ pub async fn run_steps(steps: &[Step], ctx: &StepContext<'_>, obs: &mut AuthServ
             Step::Jwks => jwks(ctx, obs).await,
             Step::RegistrationPreflight => registration_preflight(ctx, obs).await,
             Step::Register => register(ctx, obs).await,
+            Step::Authorize => super::authorization::authorize(ctx, obs).await,
             Step::ClientCredentials => client_credentials(ctx, obs).await,
         }
     }
@@ -250,6 +253,17 @@ async fn register(ctx: &StepContext<'_>, obs: &mut AuthServerObservation) {
     )
     .await;
     remember_secrets(obs, index);
+}
+
+/// The `client_id` the registration gave (a 2xx JSON answer), if it gave one.
+pub fn registered_client_id(obs: &AuthServerObservation) -> Option<String> {
+    let id = obs
+        .response(label::REGISTRATION)
+        .filter(|r| r.is_success())
+        .and_then(|r| r.json())
+        .and_then(|doc| doc.get("client_id")?.as_str().map(str::to_string));
+    obs.take_consulted();
+    id
 }
 
 /// `client_secret_basic` unless the metadata lists only `client_secret_post` of the two.

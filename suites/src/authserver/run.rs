@@ -15,7 +15,7 @@ use super::scenario::{AuthServerScenario, Needs};
 use crate::server::probe::{Prober, ProberError};
 
 /// The version the scenarios that are not per-version are judged at unless one is asked for.
-pub const DEFAULT_SPEC_VERSION: SpecVersion = SpecVersion::V2025_11_25;
+pub const DEFAULT_SPEC_VERSION: SpecVersion = SpecVersion::V2026_07_28;
 /// The longest one request may take.
 pub const DEFAULT_PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -162,6 +162,7 @@ impl AuthServerSession {
         let ctx = StepContext {
             prober: &self.prober,
             credentials: self.target.credentials.as_ref(),
+            resource: self.target.resource.as_deref(),
         };
         run_steps(&scenario.steps, &ctx, &mut obs).await;
         obs.take_consulted();

@@ -21,6 +21,10 @@ pub enum Step {
     RegistrationPreflight,
     /// A dynamic client registration (RFC 7591) the way MCP clients make one.
     Register,
+    /// An authorization request (PKCE S256, `state`) for the client [`Step::Register`] registered,
+    /// redirects not followed; when it does not come back to the redirect URI without a login, an
+    /// authorization request with an unsupported `response_type` (an error response).
+    Authorize,
     /// The client_credentials grant with the credentials given and a `resource`.
     ClientCredentials,
 }

@@ -1,7 +1,10 @@
 //! The verdict per spec version: will an MCP client of that version work with this authorization
 //! server? It is the discovery scenario of that version: every failed check there (its MUSTs:
-//! the metadata found, issuer, code flow, endpoints, HTTPS, S256 from 2025-11-25 on) is a reason,
-//! in a sentence, with the fix when one is known.
+//! the metadata found, issuer, code flow, endpoints, HTTPS, S256 from 2025-11-25 on, the issuer
+//! identical with no normalisation at 2026-07-28) is a reason, in a sentence, with the fix when
+//! one is known. At 2026-07-28 the failed checks of the authorization response's RFC 9207 `iss`
+//! (`authserver/authorization-response-iss`, with `--register`) are reasons too: a 2026-07-28
+//! client rejects a response whose `iss` is wrong, or missing when advertised.
 
 use std::fmt;
 
@@ -34,6 +37,9 @@ pub fn discovery_scenario_id(version: SpecVersion) -> String {
     format!("authserver/discovery-{version}")
 }
 
+/// The scenario of the authorization response's `iss`, part of the 2026-07-28 verdict.
+pub const ISS_SCENARIO_ID: &str = "authserver/authorization-response-iss";
+
 /// The verdicts of the versions whose discovery scenario ran, oldest first.
 pub fn verdicts(results: &[ScenarioResult], target: &AuthServerTarget) -> Vec<VersionVerdict> {
     let split = results
@@ -55,6 +61,10 @@ pub fn verdicts(results: &[ScenarioResult], target: &AuthServerTarget) -> Vec<Ve
             let result = results
                 .iter()
                 .find(|r| r.id == discovery_scenario_id(version))?;
+            let iss = results
+                .iter()
+                .find(|r| r.id == ISS_SCENARIO_ID)
+                .filter(|_| version == SpecVersion::V2026_07_28);
             let works = match result.verdict {
                 Verdict::Error | Verdict::Skip => {
                     Works::Unknown(result.error.clone().unwrap_or_else(|| "not judged".into()))
@@ -63,6 +73,7 @@ pub fn verdicts(results: &[ScenarioResult], target: &AuthServerTarget) -> Vec<Ve
                     let reasons: Vec<String> = result
                         .checks
                         .iter()
+                        .chain(iss.iter().flat_map(|r| r.checks.iter()))
                         .filter(|c| c.outcome == Outcome::Fail)
                         .map(|c| {
                             let fix = fix(&c.id, version, target, named_invisible);
@@ -103,6 +114,9 @@ pub fn verdicts(results: &[ScenarioResult], target: &AuthServerTarget) -> Vec<Ve
             if registration_warned && works == Works::Yes && version != SpecVersion::V2025_03_26 {
                 notes.push("with a pre-registered client only: there is no way to register".into());
             }
+            if version == SpecVersion::V2026_07_28 && works == Works::Yes {
+                notes.extend(iss_notes(result, iss));
+            }
             Some(VersionVerdict {
                 version,
                 works,
@@ -110,6 +124,34 @@ pub fn verdicts(results: &[ScenarioResult], target: &AuthServerTarget) -> Vec<Ve
             })
         })
         .collect()
+}
+
+/// What the 2026-07-28 verdict leaves out about RFC 9207 `iss`: not advertised (clients cannot
+/// detect mix-up attacks), or the authorization response not seen.
+fn iss_notes(discovery: &ScenarioResult, iss: Option<&ScenarioResult>) -> Vec<String> {
+    let mut notes = Vec::new();
+    let unadvertised = discovery
+        .checks
+        .iter()
+        .any(|c| c.id == "iss-parameter-supported" && c.outcome == Outcome::Warn);
+    if unadvertised {
+        notes.push(
+            "without RFC 9207 iss: clients cannot detect mix-up attacks, which 2026-07-28 asks \
+             authorization servers to prevent (SHOULD)"
+                .into(),
+        );
+    }
+    match iss {
+        Some(r) if r.verdict == Verdict::Skip => notes.push(format!(
+            "the iss of authorization responses was not checked: {}",
+            r.error.as_deref().unwrap_or("not judged")
+        )),
+        None => notes.push(
+            "the iss of authorization responses was not checked (it needs --register)".into(),
+        ),
+        Some(_) => {}
+    }
+    notes
 }
 
 /// The message as a sentence (no trailing period: the caller adds one).
@@ -152,10 +194,19 @@ fn fix(
                 oidc_inserted_url(issuer).unwrap_or_else(|_| issuer.clone())
             ),
         },
-        "as-issuer-matches" => format!(
+        "as-issuer-matches" | "as-issuer-identical" => format!(
             "make `issuer` in the metadata exactly {issuer}, or give MCP servers the issuer the \
              metadata names"
         ),
+        "iss-matches-issuer" => format!(
+            "send iss exactly as {issuer}, character for character (no trailing slash, case or \
+             port change)"
+        ),
+        "iss-advertised-consistently" => {
+            "advertise \"authorization_response_iss_parameter_supported\": \
+                                          true exactly when authorization responses carry iss"
+                .into()
+        }
         "as-pkce-s256" => {
             "support PKCE with S256 and advertise it: \"code_challenge_methods_supported\": \
              [\"S256\"]"
@@ -255,6 +306,49 @@ mod tests {
         assert!(
             text.contains("no code_challenge_methods_supported. Fix: support PKCE"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn at_2026_07_28_a_wrong_iss_is_a_reason_and_an_unchecked_one_a_note() {
+        let target = AuthServerTarget::new("https://idp.example");
+        let mut iss = result(
+            SpecVersion::V2026_07_28,
+            Some((
+                "iss-matches-issuer",
+                "`https://idp.example/` is not identical",
+            )),
+        );
+        iss.id = ISS_SCENARIO_ID.into();
+        let results = [
+            result(SpecVersion::V2025_11_25, None),
+            result(SpecVersion::V2026_07_28, None),
+            iss,
+        ];
+        let v = verdicts(&results, &target);
+        assert_eq!(
+            v[0].works,
+            Works::Yes,
+            "the iss scenario is 2026-07-28's only"
+        );
+        let text = v[1].to_string();
+        assert!(
+            text.contains("is not identical. Fix: send iss exactly as https://idp.example"),
+            "{text}"
+        );
+
+        let mut skipped = result(SpecVersion::V2026_07_28, None);
+        skipped.id = ISS_SCENARIO_ID.into();
+        skipped.verdict = Verdict::Skip;
+        skipped.error = Some("only with --register".into());
+        let v = verdicts(&[result(SpecVersion::V2026_07_28, None), skipped], &target);
+        assert_eq!(v[0].works, Works::Yes);
+        assert!(
+            v[0].to_string().contains(
+                "the iss of authorization responses was not checked: only with --register"
+            ),
+            "{}",
+            v[0]
         );
     }
 

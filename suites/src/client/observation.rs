@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
+use mcp_authlab_mock_idp::authorization_server::migration;
 use mcp_authlab_mock_idp::redact::fingerprint;
 use mcp_authlab_mock_idp::trace::{RawRequest, Role, TraceEvent};
-use mcp_authlab_mock_idp::urls::Urls;
+use mcp_authlab_mock_idp::urls::{self, Urls};
 use mcp_authlab_mock_idp::ReadyInfo;
 use mcp_authlab_reports::SpecVersion;
 
@@ -209,20 +210,50 @@ impl Observation {
                 .map(|u| (u.origin().ascii_serialization(), u.path().to_string()))
         };
         let here = (self.origin(event.role).to_string(), path.to_string());
-        if Some(&here) == endpoint_path(&self.ready.authorization_endpoint).as_ref() {
+        let second = self.second_issuer();
+        let is = |ready: &str, suffix: &str| {
+            Some(&here) == endpoint_path(ready).as_ref()
+                || Some(&here) == endpoint_path(&format!("{second}{suffix}")).as_ref()
+        };
+        if is(&self.ready.authorization_endpoint, "/authorize") {
             Endpoint::Authorization
-        } else if Some(&here) == endpoint_path(&self.ready.token_endpoint).as_ref() {
+        } else if is(&self.ready.token_endpoint, "/token") {
             Endpoint::Token
         } else if self.ready.registration_endpoint.is_some()
-            && Some(&here)
-                == endpoint_path(self.ready.registration_endpoint.as_deref().unwrap_or("")).as_ref()
+            && is(
+                self.ready.registration_endpoint.as_deref().unwrap_or(""),
+                "/register",
+            )
         {
             Endpoint::Registration
-        } else if Some(&here) == endpoint_path(&self.ready.jwks_uri).as_ref() {
+        } else if is(&self.ready.jwks_uri, "/jwks") {
             Endpoint::Jwks
         } else {
             Endpoint::Other
         }
+    }
+
+    /// The issuer of the authorization server a migrating deployment
+    /// (`authorization-server-migration`) moves to; its endpoints count as the deployment's own.
+    pub fn second_issuer(&self) -> String {
+        migration::second_issuer(&self.urls)
+    }
+
+    /// Whether a request went to the authorization server a migrating deployment moves to (its
+    /// endpoints below [`Observation::second_issuer`] or its metadata URLs).
+    pub fn at_second_authorization_server(&self, request: &Request<'_>) -> bool {
+        let url = self.url_of(request);
+        let url = url.split('?').next().unwrap_or("");
+        let second = self.second_issuer();
+        let metadata_urls = [
+            urls::rfc8414_metadata_url(&second),
+            urls::oidc_inserted_url(&second),
+            urls::oidc_appended_url(&second),
+        ];
+        url.starts_with(&format!("{second}/"))
+            || metadata_urls
+                .iter()
+                .any(|m| m.as_deref().is_ok_and(|m| m == url))
     }
 
     /// Every request, in order, with its endpoint. Requests the harness itself made (its headless
@@ -565,6 +596,38 @@ mod tests {
             machine.issued_token_fingerprints(),
             vec![fingerprint("machine")]
         );
+    }
+
+    #[test]
+    fn the_endpoints_of_the_second_authorization_server_are_the_deployments_own() {
+        let mut obs = observation();
+        for path in [
+            "/.well-known/oauth-authorization-server/migrated-as",
+            "/migrated-as/register",
+            "/migrated-as/authorize?client_id=c",
+            "/migrated-as/token",
+            "/authorize?client_id=c",
+            "/migrated-as-not/authorize",
+        ] {
+            request(Role::AuthorizationServer, "GET", path).push(&mut obs);
+        }
+        let requests = obs.requests();
+        let seen: Vec<(Endpoint, bool)> = requests
+            .iter()
+            .map(|r| (r.endpoint, obs.at_second_authorization_server(r)))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                (Endpoint::AuthorizationServerMetadata, true),
+                (Endpoint::Registration, true),
+                (Endpoint::Authorization, true),
+                (Endpoint::Token, true),
+                (Endpoint::Authorization, false),
+                (Endpoint::Other, false),
+            ]
+        );
+        assert_eq!(obs.second_issuer(), format!("{AS}/migrated-as"));
     }
 
     #[test]

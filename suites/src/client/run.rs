@@ -159,9 +159,10 @@ pub fn default_version(scenario: &Scenario) -> Option<SpecVersion> {
     newer.or_else(|| scenario.versions.iter().max().copied())
 }
 
-/// The version scenarios are judged against by default: the latest stable revision every check of
-/// the catalogue is written for. (2026-07-28 scenarios are judged against 2026-07-28.)
-pub const DEFAULT_SPEC_VERSION: SpecVersion = SpecVersion::V2025_11_25;
+/// The version scenarios are judged against by default: the current revision, 2026-07-28. (A
+/// scenario of older revisions only, such as the 2025-03-26 back-compat ones, is judged against the
+/// newest revision it belongs to.)
+pub const DEFAULT_SPEC_VERSION: SpecVersion = SpecVersion::V2026_07_28;
 
 /// The version to judge against, or the finished run when there is none.
 fn judged_version(

@@ -46,6 +46,11 @@ const DRAFT_SUITE: &[&str] = &[
     "auth/offline-access-not-supported",
     "auth/iss-wrong-issuer",
     "auth/iss-supported-missing",
+    "auth/iss-supported",
+    "auth/iss-not-advertised",
+    "auth/iss-unexpected",
+    "auth/iss-normalized",
+    "auth/authorization-server-migration",
     "auth/metadata-issuer-mismatch",
 ];
 

@@ -570,8 +570,8 @@ mod tests {
     fn the_report_names_the_default_version_unless_one_was_asked_for() {
         let target = ClientTarget::new(ClientCommand::parse("true").unwrap());
         for (asked, reported) in [
-            (None, SpecVersion::V2025_11_25),
-            (Some(SpecVersion::V2026_07_28), SpecVersion::V2026_07_28),
+            (None, SpecVersion::V2026_07_28),
+            (Some(SpecVersion::V2025_11_25), SpecVersion::V2025_11_25),
         ] {
             let options = RunOptions {
                 spec_version: asked,

@@ -13,6 +13,8 @@ pub mod checks;
 pub mod observation;
 pub mod probe;
 pub mod redact;
+pub mod request;
+pub mod revision_probes;
 pub mod run;
 pub mod scenario;
 pub mod scenarios;

@@ -25,6 +25,16 @@ pub mod label {
     pub const VALID: &str = "token:valid";
     /// The request after a valid `initialize` that carries the session id and no token.
     pub const SESSION_WITHOUT_TOKEN: &str = "session-without-token";
+    /// `server/discover` in the 2026-07-28 shape, with a valid token.
+    pub const REVISION_DISCOVER: &str = "revision:discover";
+    /// A plain `tools/list` in the 2026-07-28 shape (no `initialize`, no session), with a valid token.
+    pub const REVISION_STATELESS: &str = "revision:stateless";
+    /// `server/discover` asking for a protocol version nobody speaks, with a valid token.
+    pub const REVISION_UNSUPPORTED: &str = "revision:unsupported";
+    /// `initialize` proposing one of the revisions before 2026-07-28, with a valid token.
+    pub fn revision_initialize(version: &str) -> String {
+        format!("revision:initialize:{version}")
+    }
     /// Authorization server metadata: `as:<index>:<location>` (see [`super::AsLocation`]).
     pub fn as_metadata(index: usize, location: super::AsLocation) -> String {
         format!("as:{index}:{}", location.name())

@@ -12,9 +12,12 @@ use mcp_authlab_mock_idp::urls::{
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 
+use super::checks::scope::NO_SCOPES;
+use super::checks::step_up::CHALLENGED_SCOPES;
 use super::observation::{
     label, AsLocation, ProbeResponse, Probed, ServerObservation, MAX_BODY_BYTES,
 };
+use super::request::{self, first_request};
 use super::scenario::{Credential, Step, TokenKind};
 use super::tokens::TokenSource;
 
@@ -214,30 +217,6 @@ pub fn protocol_version(spec: mcp_authlab_reports::SpecVersion) -> &'static str 
     spec.as_str()
 }
 
-fn initialize_body(spec: mcp_authlab_reports::SpecVersion) -> String {
-    json!({
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": protocol_version(spec),
-            "capabilities": {},
-            "clientInfo": {"name": "mcp-authlab", "version": env!("CARGO_PKG_VERSION")}
-        }
-    })
-    .to_string()
-}
-
-fn mcp_headers() -> Vec<(String, String)> {
-    vec![
-        ("content-type".into(), "application/json".into()),
-        (
-            "accept".into(),
-            "application/json, text/event-stream".into(),
-        ),
-    ]
-}
-
 /// What the steps need besides the observation.
 pub struct StepContext<'a> {
     pub prober: &'a Prober,
@@ -253,15 +232,19 @@ pub async fn run_steps(steps: &[Step], ctx: &StepContext<'_>, obs: &mut ServerOb
             Step::AuthorizationServerMetadata => authorization_server_metadata(ctx, obs).await,
             Step::Present { label, credential } => present(ctx, obs, label, *credential).await,
             Step::SessionWithoutToken => session_without_token(ctx, obs).await,
+            Step::Revisions => super::revision_probes::revisions(ctx, obs).await,
+            Step::StepUp => step_up(ctx, obs).await,
             // The runner collects the mock IdP's trace after the steps.
             Step::CollectIdpTrace => {}
         }
     }
 }
 
+/// The first request of a client of the scenario's version, without credentials (`initialize`;
+/// `server/discover` from 2026-07-28).
 async fn unauthenticated(ctx: &StepContext<'_>, obs: &mut ServerObservation) {
     let url = obs.url.clone();
-    let body = initialize_body(obs.spec_version);
+    let request = first_request(obs.spec_version);
     ctx.prober
         .send(
             obs,
@@ -269,8 +252,8 @@ async fn unauthenticated(ctx: &StepContext<'_>, obs: &mut ServerObservation) {
             "mcp_server",
             reqwest::Method::POST,
             &url,
-            mcp_headers(),
-            Some(body),
+            request.headers,
+            Some(request.body),
         )
         .await;
 }
@@ -398,7 +381,8 @@ async fn present(
     credential: Credential,
 ) {
     let scopes = scopes_for(obs);
-    let mut headers = mcp_headers();
+    let request = first_request(obs.spec_version);
+    let mut headers = request.headers;
     let mut url = obs.url.clone();
     let token_kind = match credential {
         Credential::Bearer(kind) => Some(kind),
@@ -443,7 +427,6 @@ async fn present(
     if let Some(token) = token {
         obs.presented_tokens.push(token);
     }
-    let body = initialize_body(obs.spec_version);
     ctx.prober
         .send(
             obs,
@@ -452,7 +435,62 @@ async fn present(
             reqwest::Method::POST,
             &url,
             headers,
-            Some(body),
+            Some(request.body),
+        )
+        .await;
+}
+
+/// The step-up of MCP 2026-07-28 "Step-Up Authorization Flow": a token with exactly the scopes the
+/// 403 to the scope-less token named (the union with what that token had: nothing), presented with
+/// the same request under [`CHALLENGED_SCOPES`]. Not made before 2026-07-28, nor when that 403
+/// named no scope.
+async fn step_up(ctx: &StepContext<'_>, obs: &mut ServerObservation) {
+    if !request::is_modern(obs.spec_version) {
+        obs.not_probed.insert(
+            CHALLENGED_SCOPES.into(),
+            "only MCP 2026-07-28 asks for every scope of an operation in one challenge".into(),
+        );
+        return;
+    }
+    let challenged = obs
+        .response(NO_SCOPES)
+        .filter(|r| r.status == 403)
+        .and_then(|r| r.bearer_challenge())
+        .filter(|c| c.param("error") == Some("insufficient_scope"))
+        .map(|c| c.scopes())
+        .unwrap_or_default();
+    obs.take_consulted();
+    if challenged.is_empty() {
+        obs.not_probed.insert(
+            CHALLENGED_SCOPES.into(),
+            "the scope-less token did not get a 403 insufficient_scope naming scopes (the \
+             insufficient-scope scenario judges that)"
+                .into(),
+        );
+        return;
+    }
+    let scopes: Vec<String> = challenged.into_iter().collect();
+    let token = match ctx.tokens.token(TokenKind::VALID, &scopes).await {
+        Ok(token) => token,
+        Err(why) => {
+            obs.not_probed.insert(CHALLENGED_SCOPES.into(), why);
+            return;
+        }
+    };
+    let request = first_request(obs.spec_version);
+    let mut headers = request.headers;
+    headers.push(("authorization".into(), format!("Bearer {token}")));
+    obs.presented_tokens.push(token);
+    let url = obs.url.clone();
+    ctx.prober
+        .send(
+            obs,
+            CHALLENGED_SCOPES,
+            "mcp_server",
+            reqwest::Method::POST,
+            &url,
+            headers,
+            Some(request.body),
         )
         .await;
 }
@@ -469,10 +507,11 @@ async fn session_without_token(ctx: &StepContext<'_>, obs: &mut ServerObservatio
         }
     };
     obs.presented_tokens.push(token.clone());
-    let mut headers = mcp_headers();
+    let initialize = request::initialize(protocol_version(obs.spec_version));
+    let mut headers = initialize.headers.clone();
     headers.push(("authorization".into(), format!("Bearer {token}")));
     let url = obs.url.clone();
-    let body = initialize_body(obs.spec_version);
+    let body = initialize.body;
     let session = ctx
         .prober
         .send(
@@ -497,7 +536,7 @@ async fn session_without_token(ctx: &StepContext<'_>, obs: &mut ServerObservatio
         );
         return;
     };
-    let mut headers = mcp_headers();
+    let mut headers = initialize.headers;
     headers.push(("mcp-session-id".into(), session));
     headers.push((
         "mcp-protocol-version".into(),

@@ -27,7 +27,7 @@ use crate::client::command::ClientCommand;
 use crate::expected_failures::Baseline;
 
 /// The spec version scenarios are judged against unless one is asked for.
-pub const DEFAULT_SPEC_VERSION: SpecVersion = SpecVersion::V2025_11_25;
+pub const DEFAULT_SPEC_VERSION: SpecVersion = SpecVersion::V2026_07_28;
 /// The longest one probe may take.
 pub const DEFAULT_PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest a spawned server may take to answer its first request.

@@ -51,6 +51,12 @@ pub enum Step {
     /// `initialize` with a valid token, then `tools/list` with its `Mcp-Session-Id` and no token
     /// (label `session-without-token`).
     SessionWithoutToken,
+    /// With a valid token: `server/discover`, a plain `tools/list` and an unsupported version in
+    /// the 2026-07-28 shape, and `initialize` at each earlier revision (labels `revision:*`).
+    Revisions,
+    /// A token with exactly the scopes the 403 to the scope-less token named, with the same
+    /// request (label `token:challenged-scopes`).
+    StepUp,
     /// Gives the server a moment, then takes what the mock IdP saw (for the passthrough check).
     CollectIdpTrace,
 }
@@ -77,6 +83,8 @@ impl ServerScenario {
                     credential: Credential::Bearer(_) | Credential::Spelled(_) | Credential::Query,
                     ..
                 } | Step::SessionWithoutToken
+                    | Step::Revisions
+                    | Step::StepUp
             )
         })
     }

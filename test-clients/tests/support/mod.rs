@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use mcp_authlab_reports::{Outcome, ScenarioResult, Verdict};
+use mcp_authlab_reports::{Outcome, ScenarioResult, SpecVersion, Verdict};
 use mcp_authlab_suites::client::command::ClientCommand;
 use mcp_authlab_suites::client::scenarios;
 use mcp_authlab_suites::client::{run_scenario, ClientTarget, RunOptions};
@@ -21,9 +21,22 @@ pub fn target(breaks: &[&str]) -> ClientTarget {
 }
 
 pub async fn run(scenario_id: &str, breaks: &[&str]) -> ScenarioResult {
+    run_at(None, scenario_id, breaks).await
+}
+
+/// [`run`] judged against `version` (`None`: the scenario's default version).
+pub async fn run_at(
+    version: Option<SpecVersion>,
+    scenario_id: &str,
+    breaks: &[&str],
+) -> ScenarioResult {
     let scenario = scenarios::find(scenario_id)
         .unwrap_or_else(|| panic!("no scenario {scenario_id} in the catalogue"));
-    run_scenario(&target(breaks), &scenario, &RunOptions::default()).await
+    let options = RunOptions {
+        spec_version: version,
+        ..RunOptions::default()
+    };
+    run_scenario(&target(breaks), &scenario, &options).await
 }
 
 /// A readable account of a result for assertion messages (redacted fields only).
@@ -78,7 +91,19 @@ pub async fn assert_break(
     outcome: Outcome,
     collateral: &[&str],
 ) {
-    let correct = run(scenario, &[]).await;
+    assert_break_at(None, rule, scenario, check, outcome, collateral).await;
+}
+
+/// [`assert_break`] with both runs judged against `version` (`None`: the scenario's default).
+pub async fn assert_break_at(
+    version: Option<SpecVersion>,
+    rule: &str,
+    scenario: &str,
+    check: &str,
+    outcome: Outcome,
+    collateral: &[&str],
+) {
+    let correct = run_at(version, scenario, &[]).await;
     assert_eq!(
         outcome_of(&correct, check),
         Outcome::Pass,
@@ -92,7 +117,7 @@ pub async fn assert_break(
         account(&correct)
     );
 
-    let broken = run(scenario, &[rule]).await;
+    let broken = run_at(version, scenario, &[rule]).await;
     assert_eq!(
         outcome_of(&broken, check),
         outcome,

@@ -110,6 +110,11 @@ pub fn issuer_matches(obs: &AuthServerObservation) -> Finding {
     obs.judge_as_server(a::as_issuer_matches)
 }
 
+/// `as-issuer-identical` (AS-META-04, MCP 2026-07-28: no normalisation): the server suite's check.
+pub fn issuer_identical(obs: &AuthServerObservation) -> Finding {
+    obs.judge_as_server(a::as_issuer_identical)
+}
+
 /// `as-pkce-s256` (AS-META-2, C-PKCE-3): the server suite's check.
 pub fn pkce_s256(obs: &AuthServerObservation) -> Finding {
     obs.judge_as_server(a::as_pkce_s256)

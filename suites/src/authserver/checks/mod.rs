@@ -4,6 +4,7 @@
 pub mod client_credentials;
 pub mod cors;
 pub mod discovery;
+pub mod iss;
 pub mod jwks;
 pub mod metadata;
 pub mod registration;

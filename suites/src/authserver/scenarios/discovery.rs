@@ -10,6 +10,8 @@ use crate::authserver::observation::AuthServerObservation;
 use crate::authserver::scenario::{AuthServerScenario, Needs, Step};
 use crate::check::{Check, ALL_VERSIONS, ONLY_2025_03_26, SINCE_2025_06_18, SINCE_2025_11_25};
 
+use super::ONLY_2026_07_28;
+
 type C = Check<AuthServerObservation>;
 
 const AS_DISCOVERY: &str = "MCP 2025-11-25 Authorization, Authorization Server Metadata \
@@ -49,8 +51,35 @@ const ISSUER_MATCHES: C = Check {
     requirement: "AS-META-04",
     section: "RFC 8414 §3.3 (issuer identical to the issuer identifier the URL was built from; \
               clients MUST NOT use the metadata otherwise)",
-    versions: ALL_VERSIONS,
+    versions: &[
+        SpecVersion::V2025_03_26,
+        SpecVersion::V2025_06_18,
+        SpecVersion::V2025_11_25,
+    ],
     run: d::issuer_matches,
+};
+
+const ISSUER_IDENTICAL: C = Check {
+    id: "as-issuer-identical",
+    level: Level::Must,
+    requirement: "AS-META-04",
+    section: "MCP 2026-07-28 Authorization Server Metadata Discovery (the issuer in the document \
+              MUST be identical to the issuer identifier used to construct the well-known URL; \
+              clients MUST NOT use it otherwise and MUST NOT normalise, RFC 3986 §6.2.1); RFC \
+              8414 §3.3",
+    versions: ONLY_2026_07_28,
+    run: d::issuer_identical,
+};
+
+const ISS_PARAMETER_SUPPORTED: C = Check {
+    id: "iss-parameter-supported",
+    level: Level::Should,
+    requirement: "AS-META-09",
+    section: "MCP 2026-07-28 Authorization Response Validation (authorization servers SHOULD \
+              include iss and MUST then advertise authorization_response_iss_parameter_supported); \
+              RFC 9207 §2, §3",
+    versions: ONLY_2026_07_28,
+    run: m::iss_parameter_supported,
 };
 
 const RESPONSE_TYPE_CODE: C = Check {
@@ -107,6 +136,24 @@ fn scenario(
     version: SpecVersion,
 ) -> AuthServerScenario {
     let legacy = version == SpecVersion::V2025_03_26;
+    let current = version == SpecVersion::V2026_07_28;
+    let mut checks = vec![
+        LOCATIONS,
+        if legacy { LEGACY_FOUND } else { FOUND },
+        if current {
+            ISSUER_IDENTICAL
+        } else {
+            ISSUER_MATCHES
+        },
+        RESPONSE_TYPE_CODE,
+        ENDPOINTS_PRESENT,
+        GRANT_CODE,
+        PKCE_S256,
+        HTTPS,
+    ];
+    if current {
+        checks.push(ISS_PARAMETER_SUPPORTED);
+    }
     AuthServerScenario {
         id,
         description,
@@ -117,16 +164,7 @@ fn scenario(
         } else {
             Step::Discovery
         }],
-        checks: vec![
-            LOCATIONS,
-            if legacy { LEGACY_FOUND } else { FOUND },
-            ISSUER_MATCHES,
-            RESPONSE_TYPE_CODE,
-            ENDPOINTS_PRESENT,
-            GRANT_CODE,
-            PKCE_S256,
-            HTTPS,
-        ],
+        checks,
     }
 }
 
@@ -155,7 +193,9 @@ pub fn scenarios() -> Vec<AuthServerScenario> {
         ),
         scenario(
             "authserver/discovery-2026-07-28",
-            "An MCP 2026-07-28 client finds usable metadata (judged as for 2025-11-25 for now)",
+            "An MCP 2026-07-28 client finds usable metadata where a 2025-11-25 client does, with \
+             an issuer identical to the one it was derived from (no normalisation), the code \
+             flow, S256, HTTPS, and RFC 9207 iss advertised",
             SpecVersion::V2026_07_28,
         ),
     ]

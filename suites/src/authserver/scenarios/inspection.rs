@@ -56,13 +56,6 @@ const METADATA: &[C] = &[
         m::token_endpoint_auth_none,
     ),
     check(
-        "iss-parameter-supported",
-        Level::Should,
-        "AS-META-09",
-        "RFC 9207 §3, §2.4; MCP 2026-07-28 Authorization Response Validation",
-        m::iss_parameter_supported,
-    ),
-    check(
         "pkce-no-plain",
         Level::Should,
         "AS-META-06",
@@ -221,9 +214,9 @@ pub fn scenarios() -> Vec<AuthServerScenario> {
         AuthServerScenario {
             id: "authserver/metadata",
             description: "The metadata's other fields: a way to register, refresh tokens, public \
-                          clients, RFC 9207 iss, no plain PKCE, revocation and introspection, \
-                          device authorization (issuer, code flow, S256 and HTTPS are judged per \
-                          version by the discovery scenarios)",
+                          clients, no plain PKCE, revocation and introspection, device \
+                          authorization (issuer, code flow, S256, HTTPS and RFC 9207 iss are \
+                          judged per version by the discovery scenarios)",
             version: None,
             needs: Needs::Nothing,
             steps: vec![Step::Discovery, Step::NamedMetadata],

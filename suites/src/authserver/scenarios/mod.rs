@@ -1,14 +1,21 @@
 //! The authorization-server scenarios; [`all`] is the catalogue in a stable order.
 
+pub mod authorization;
 pub mod discovery;
 pub mod inspection;
 
+use mcp_authlab_reports::SpecVersion;
+
 use super::scenario::AuthServerScenario;
+
+/// Only 2026-07-28 (what that revision adds for authorization servers).
+pub const ONLY_2026_07_28: &[SpecVersion] = &[SpecVersion::V2026_07_28];
 
 /// Every scenario, in catalogue order (ids are unique: see the test below).
 pub fn all() -> Vec<AuthServerScenario> {
     let mut all = discovery::scenarios();
     all.extend(inspection::scenarios());
+    all.extend(authorization::scenarios());
     all
 }
 

@@ -47,13 +47,13 @@ fn present(value: Option<String>) -> Option<String> {
 }
 
 /// The code exchanges: token requests with `grant_type=authorization_code`.
-fn code_exchanges(obs: &Observation) -> Vec<Request<'_>> {
+pub(crate) fn code_exchanges(obs: &Observation) -> Vec<Request<'_>> {
     obs.token_requests(Some("authorization_code"))
 }
 
 /// The (redacted) code the authorization response redirected with: the trace keeps the
 /// `Location` header with `code=‹redacted:…›`.
-fn redirected_code(authorization: &Request<'_>) -> Option<String> {
+pub(crate) fn redirected_code(authorization: &Request<'_>) -> Option<String> {
     let location = authorization.event.response_headers.get("location")?;
     let url = url::Url::parse(location).ok()?;
     url.query_pairs()
@@ -338,7 +338,7 @@ pub fn state_sent(obs: &Observation) -> Finding {
 /// Whether the authorization response reached the client: always when the client sent the
 /// authorization request itself (it read the redirect); when the headless browser sent it on the
 /// client's behalf, only if the browser recorded an answer from the redirect target.
-fn delivered_to_client(obs: &Observation, authorization: &Request<'_>) -> bool {
+pub(crate) fn delivered_to_client(obs: &Observation, authorization: &Request<'_>) -> bool {
     let by_browser = authorization
         .header("user-agent")
         .is_some_and(|ua| ua == crate::client::browser::USER_AGENT);
@@ -350,7 +350,11 @@ fn delivered_to_client(obs: &Observation, authorization: &Request<'_>) -> bool {
             .any(|d| d.status.is_some())
 }
 
-fn refused_after_redirect(obs: &Observation, what: &str, needs_metadata: bool) -> Finding {
+pub(crate) fn refused_after_redirect(
+    obs: &Observation,
+    what: &str,
+    needs_metadata: bool,
+) -> Finding {
     let Some(redirect) = obs
         .authorization_requests()
         .into_iter()

@@ -43,7 +43,7 @@ fn registered_redirect_uris(request: &Request<'_>) -> Option<Vec<String>> {
 }
 
 /// The registration response (redacted in the trace; `client_id` and the method are not secret).
-fn registration_response(request: &Request<'_>) -> Option<Value> {
+pub(crate) fn registration_response(request: &Request<'_>) -> Option<Value> {
     serde_json::from_str(request.event.response_body.as_deref()?).ok()
 }
 
@@ -230,7 +230,7 @@ fn form_decode(part: &str) -> String {
 
 /// The `(client_id, client_secret)` of an `Authorization: Basic` header, both as sent and
 /// form-decoded (RFC 6749 §2.3.1). Secrets stay in memory, never in messages.
-fn basic_credentials(request: &Request<'_>) -> Option<[(String, String); 2]> {
+pub(crate) fn basic_credentials(request: &Request<'_>) -> Option<[(String, String); 2]> {
     let (scheme, encoded) = request.header("authorization")?.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
@@ -244,7 +244,7 @@ fn basic_credentials(request: &Request<'_>) -> Option<[(String, String); 2]> {
 }
 
 /// The client id a token request names (Basic credentials or the `client_id` form parameter).
-fn token_client_id(request: &Request<'_>) -> Option<String> {
+pub(crate) fn token_client_id(request: &Request<'_>) -> Option<String> {
     basic_credentials(request)
         .map(|[_, (id, _)]| id)
         .or_else(|| request.form("client_id"))

@@ -38,7 +38,7 @@ pub(crate) fn response_challenge_param(request: &Request<'_>, name: &str) -> Opt
 }
 
 /// The scopes of a space-separated list (RFC 6749 §3.3).
-fn scope_set(scope: Option<&str>) -> BTreeSet<String> {
+pub(crate) fn scope_set(scope: Option<&str>) -> BTreeSet<String> {
     scope
         .unwrap_or("")
         .split_whitespace()
@@ -46,7 +46,7 @@ fn scope_set(scope: Option<&str>) -> BTreeSet<String> {
         .collect()
 }
 
-fn shown(scopes: &BTreeSet<String>) -> String {
+pub(crate) fn shown(scopes: &BTreeSet<String>) -> String {
     if scopes.is_empty() {
         "no scope".into()
     } else {
@@ -55,7 +55,7 @@ fn shown(scopes: &BTreeSet<String>) -> String {
 }
 
 /// The scopes an authorization request asked for.
-fn requested(authorization: &Request<'_>) -> BTreeSet<String> {
+pub(crate) fn requested(authorization: &Request<'_>) -> BTreeSet<String> {
     scope_set(authorization.query("scope").as_deref())
 }
 
@@ -245,7 +245,9 @@ pub fn scope_step_up_initial(obs: &Observation) -> Finding {
 }
 
 /// The first 403 `insufficient_scope` answer of the MCP server, with the scopes it challenged.
-fn first_insufficient_scope(obs: &Observation) -> Option<(Request<'_>, BTreeSet<String>)> {
+pub(crate) fn first_insufficient_scope(
+    obs: &Observation,
+) -> Option<(Request<'_>, BTreeSet<String>)> {
     obs.mcp_requests()
         .into_iter()
         .find(|r| {
@@ -301,7 +303,7 @@ pub fn scope_step_up_escalation(obs: &Observation) -> Finding {
 
 /// The fingerprints of the access tokens the token endpoint issued after `after` (a trace number).
 /// Response bodies are kept redacted: the `access_token` field holds the fingerprint.
-fn tokens_issued_after(obs: &Observation, after: u64) -> BTreeSet<String> {
+pub(crate) fn tokens_issued_after(obs: &Observation, after: u64) -> BTreeSet<String> {
     obs.requests_to(Endpoint::Token)
         .iter()
         .filter(|r| r.event.seq > after && (200..300).contains(&r.status()))
@@ -416,7 +418,7 @@ pub fn scope_retry_limit(obs: &Observation) -> Finding {
 }
 
 /// The `scopes_supported` of the authorization server metadata the client read (any time).
-fn as_scopes_supported(obs: &Observation) -> Option<BTreeSet<String>> {
+pub(crate) fn as_scopes_supported(obs: &Observation) -> Option<BTreeSet<String>> {
     document_list(
         obs,
         Endpoint::AuthorizationServerMetadata,

@@ -75,7 +75,7 @@ async fn a_client_that_does_nothing_fails_and_one_that_asks_passes() {
     );
     assert_eq!(
         idle.result.spec_version,
-        SpecVersion::V2025_11_25,
+        SpecVersion::V2026_07_28,
         "the default version where the scenario applies"
     );
 
@@ -514,12 +514,12 @@ fn exchanges_show_only_redacted_fields() {
 }
 
 #[test]
-fn default_version_is_2025_11_25_where_it_applies_else_the_scenarios_own() {
+fn default_version_is_2026_07_28_where_it_applies_else_the_scenarios_own() {
     use crate::client::scenarios::find;
     use mcp_authlab_reports::SpecVersion::*;
     let version = |id: &str| super::default_version(&find(id).unwrap());
-    assert_eq!(version("auth/metadata-default"), Some(V2025_11_25));
-    assert_eq!(version("auth/token-endpoint-auth-basic"), Some(V2025_11_25));
+    assert_eq!(version("auth/metadata-default"), Some(V2026_07_28));
+    assert_eq!(version("auth/token-endpoint-auth-basic"), Some(V2026_07_28));
     assert_eq!(version("auth/iss-wrong-issuer"), Some(V2026_07_28));
     assert_eq!(
         version("auth/2025-03-26-oauth-endpoint-fallback"),

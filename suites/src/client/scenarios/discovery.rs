@@ -10,7 +10,7 @@ use mcp_authlab_mock_idp::Behaviour;
 use mcp_authlab_reports::Level;
 
 use super::authorization::pkce_checks;
-use super::registration::{CLIENT_REGISTRATION_JSON, REDIRECT_URI_REGISTERED};
+use super::registration::{dcr_2026_checks, CLIENT_REGISTRATION_JSON, REDIRECT_URI_REGISTERED};
 use crate::check::{Check, ALL_VERSIONS, ONLY_2025_03_26, SINCE_2025_06_18, SINCE_2025_11_25};
 use crate::client::checks::discovery as d;
 use crate::client::checks::outcome::CLIENT_COMPLETED;
@@ -164,6 +164,13 @@ fn with_pkce(mut checks: Vec<Check<Observation>>) -> Vec<Check<Observation>> {
     checks
 }
 
+/// The official suite judges `application_type` (MCP 2026-07-28, SEP-837) at every dynamic
+/// registration: the scenarios without client ID metadata documents, where the client registers.
+fn with_dcr(mut checks: Vec<Check<Observation>>) -> Vec<Check<Observation>> {
+    checks.extend(dcr_2026_checks());
+    checks
+}
+
 pub fn scenarios() -> Vec<Scenario> {
     vec![
         Scenario {
@@ -179,13 +186,13 @@ pub fn scenarios() -> Vec<Scenario> {
             tls: false,
             expectation: Expectation::Complete,
             timeout: None,
-            checks: with_pkce(vec![
+            checks: with_dcr(with_pkce(vec![
                 PRM_PRIORITY_ORDER,
                 AS_METADATA_PRIORITY_ORDER,
                 CLIENT_REGISTRATION_JSON,
                 REDIRECT_URI_REGISTERED,
                 CLIENT_COMPLETED,
-            ]),
+            ])),
         },
         Scenario {
             id: "auth/metadata-var1",
@@ -199,11 +206,11 @@ pub fn scenarios() -> Vec<Scenario> {
             tls: false,
             expectation: Expectation::Complete,
             timeout: None,
-            checks: with_pkce(vec![
+            checks: with_dcr(with_pkce(vec![
                 PRM_PRIORITY_ORDER,
                 AS_METADATA_PRIORITY_ORDER,
                 CLIENT_COMPLETED,
-            ]),
+            ])),
         },
         Scenario {
             id: "auth/metadata-var2",
@@ -218,13 +225,13 @@ pub fn scenarios() -> Vec<Scenario> {
             tls: false,
             expectation: Expectation::Complete,
             timeout: None,
-            checks: with_pkce(vec![
+            checks: with_dcr(with_pkce(vec![
                 PRM_PRIORITY_ORDER,
                 PRM_WELL_KNOWN_FALLBACK,
                 AS_METADATA_WRONG_PATH,
                 AS_METADATA_PRIORITY_ORDER,
                 CLIENT_COMPLETED,
-            ]),
+            ])),
         },
         Scenario {
             id: "auth/metadata-var3",
@@ -239,12 +246,12 @@ pub fn scenarios() -> Vec<Scenario> {
             tls: false,
             expectation: Expectation::Complete,
             timeout: None,
-            checks: with_pkce(vec![
+            checks: with_dcr(with_pkce(vec![
                 PRM_FROM_RESOURCE_METADATA,
                 AS_METADATA_WRONG_PATH,
                 AS_METADATA_PRIORITY_ORDER,
                 CLIENT_COMPLETED,
-            ]),
+            ])),
         },
         Scenario {
             id: "auth/2025-03-26-oauth-metadata-backcompat",

@@ -2,6 +2,8 @@
 
 pub mod authorization;
 pub mod discovery;
+pub mod issuer;
+pub mod migration;
 pub mod registration;
 pub mod scope;
 pub mod token;
@@ -14,8 +16,10 @@ pub fn all() -> Vec<Scenario> {
     all.extend(discovery::scenarios());
     all.extend(registration::scenarios());
     all.extend(authorization::scenarios());
+    all.extend(issuer::scenarios());
     all.extend(scope::scenarios());
     all.extend(token::scenarios());
+    all.extend(migration::scenarios());
     all
 }
 

@@ -7,8 +7,9 @@ use mcp_authlab_mock_idp::Behaviour;
 use mcp_authlab_reports::Level;
 use serde_json::json;
 
-use super::authorization::{pkce_checks, resource_checks};
+use super::authorization::{pkce_checks, resource_checks, ONLY_2026_07_28};
 use crate::check::{Check, ALL_VERSIONS, SINCE_2025_06_18, SINCE_2025_11_25};
+use crate::client::checks::application_type;
 use crate::client::checks::outcome::CLIENT_COMPLETED;
 use crate::client::checks::registration as r;
 use crate::client::observation::Observation;
@@ -43,6 +44,36 @@ pub(crate) const REDIRECT_URI_REGISTERED: Check<Observation> = Check {
     versions: ALL_VERSIONS,
     run: r::redirect_uri_registered,
 };
+
+const APPLICATION_TYPE_SECTION: &str =
+    "MCP 2026-07-28 Client Registration, Dynamic Client Registration, Application Type and \
+     Redirect URI Constraints (SEP-837); OpenID Connect Dynamic Client Registration 1.0 §2";
+
+/// SEP-837: every dynamic registration names `application_type` (new in MCP 2026-07-28).
+pub(crate) const APPLICATION_TYPE_PRESENT: Check<Observation> = Check {
+    id: "sep-837-application-type-present",
+    level: Level::Must,
+    requirement: "C-DCR-03",
+    section: APPLICATION_TYPE_SECTION,
+    versions: ONLY_2026_07_28,
+    run: application_type::application_type_present,
+};
+
+/// SEP-837: a client with loopback redirect URIs registers as `native`.
+pub(crate) const APPLICATION_TYPE_NATIVE: Check<Observation> = Check {
+    id: "sep-837-application-type-native",
+    level: Level::Should,
+    requirement: "C-DCR-03",
+    section: APPLICATION_TYPE_SECTION,
+    versions: ONLY_2026_07_28,
+    run: application_type::application_type_native_for_loopback,
+};
+
+/// The checks of a scenario where the client registers dynamically that only MCP 2026-07-28
+/// requires.
+pub(crate) fn dcr_2026_checks() -> Vec<Check<Observation>> {
+    vec![APPLICATION_TYPE_PRESENT, APPLICATION_TYPE_NATIVE]
+}
 
 const TOKEN_ENDPOINT_AUTH_METHOD: Check<Observation> = Check {
     id: "token-endpoint-auth-method",
@@ -167,6 +198,7 @@ fn token_endpoint_auth(
             ],
             pkce_checks(),
             resource_checks(),
+            dcr_2026_checks(),
         ]
         .concat(),
     }
@@ -253,6 +285,8 @@ pub fn scenarios() -> Vec<Scenario> {
                 TOKEN_ENDPOINT_AUTH_METHOD,
                 CLIENT_REGISTRATION_JSON,
                 CLIENT_COMPLETED,
+                APPLICATION_TYPE_PRESENT,
+                APPLICATION_TYPE_NATIVE,
             ],
         },
     ]

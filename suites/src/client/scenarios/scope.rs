@@ -1,6 +1,7 @@
 //! Client scenarios: scope selection and step-up (the official `auth/scope-*` scenarios, MCP
-//! 2025-11-25 "Scope Selection Strategy" and "Step-Up Authorization Flow") and the 2026-07-28
-//! refresh token guidance on `offline_access` (the official `auth/offline-access-*` drafts).
+//! 2025-11-25 "Scope Selection Strategy" and "Step-Up Authorization Flow", with the 2026-07-28
+//! scope union of SEP-2350) and the 2026-07-28 refresh token guidance on `offline_access` (the
+//! official `auth/offline-access-*` drafts, and a refresh token that never comes).
 
 use mcp_authlab_mock_idp::Behaviour;
 use mcp_authlab_reports::Level;
@@ -9,6 +10,7 @@ use super::authorization::{ONLY_2026_07_28, PKCE_CHALLENGE_FRESH};
 use crate::check::{Check, SINCE_2025_11_25};
 use crate::client::checks::outcome::CLIENT_COMPLETED;
 use crate::client::checks::scope as s;
+use crate::client::checks::{refresh_assumption, scope_union};
 use crate::client::observation::Observation;
 use crate::client::scenario::{Expectation, Scenario, Setup, SetupError};
 
@@ -103,6 +105,28 @@ const OFFLINE_ACCESS_NOT_REQUESTED: Check<Observation> = Check {
     run: s::offline_access_not_requested,
 };
 
+const SCOPE_UNION_ON_REAUTH: Check<Observation> = Check {
+    id: "sep-2350-scope-union-on-reauth",
+    level: Level::Should,
+    requirement: "C-SCOPE-06",
+    section: "MCP 2026-07-28 Authorization, Step-Up Authorization Flow step 2 (the union of the \
+              previously requested scope set and the scopes of the current challenge, SEP-2350); \
+              Scope Selection Strategy (include the challenged scopes alongside the previously \
+              granted ones)",
+    versions: ONLY_2026_07_28,
+    run: scope_union::scope_union_on_reauth,
+};
+
+const NO_REFRESH_TOKEN_ASSUMED: Check<Observation> = Check {
+    id: "offline-access-no-refresh-assumed",
+    level: Level::Must,
+    requirement: "C-RT-03",
+    section: "MCP 2026-07-28 Authorization, Refresh Tokens (clients MUST NOT assume refresh \
+              tokens will be issued; the AS retains discretion)",
+    versions: ONLY_2026_07_28,
+    run: refresh_assumption::no_refresh_token_assumed,
+};
+
 const CLIENT_METADATA_GRANT_TYPES: Check<Observation> = Check {
     id: "sep-2207-client-metadata-grant-types",
     level: Level::Should,
@@ -164,6 +188,29 @@ fn step_up(setup: &mut Setup) -> Result<(), SetupError> {
 fn step_up_on_tools_call(b: &mut Behaviour) {
     b.unauthenticated_initialize = true;
     b.step_up_on_tools_call = true;
+}
+
+/// SEP-2350 made observable: no scope in the 401 and every request needs only a valid token, so
+/// the client asks for the PRM `scopes_supported` (`mcp:basic`); `tools/call` needs `mcp:write` too
+/// and its 403 names only that, so a client that copies the challenge drops `mcp:basic`.
+fn step_up_union(setup: &mut Setup) -> Result<(), SetupError> {
+    let config = &mut setup.config;
+    config.scopes_supported = scopes(&["mcp:basic", "mcp:write"]);
+    config.prm_scopes_supported = Some(scopes(&["mcp:basic"]));
+    config.required_scope = None;
+    config.step_up_scope = "mcp:write".into();
+    Ok(())
+}
+
+fn step_up_on_every_tools_call(b: &mut Behaviour) {
+    b.step_up_on_tools_call = true;
+}
+
+/// With [`offline_access_listed`]: the authorization server issues no refresh token, and each
+/// access token is good for two MCP requests.
+fn no_refresh_tokens_short_access_tokens(b: &mut Behaviour) {
+    b.issue_refresh_tokens = false;
+    b.token_valid_for_requests = Some(2);
 }
 
 /// Every request wants `mcp:admin`, and every token is refused with 403 for lacking it.
@@ -266,6 +313,30 @@ pub fn scenarios() -> Vec<Scenario> {
                 SCOPE_STEP_UP_RETRIED,
                 PKCE_CHALLENGE_FRESH,
                 CLIENT_COMPLETED,
+                // Not judged here as long as the mock's 403 names every scope (a complete
+                // challenge); `auth/scope-step-up-union` judges it.
+                SCOPE_UNION_ON_REAUTH,
+            ],
+        },
+        Scenario {
+            id: "auth/scope-step-up-union",
+            description: "No scope in the 401 and none needed beyond a valid token, PRM \
+                          scopes_supported mcp:basic; tools/call also needs mcp:write and its 403 \
+                          names only mcp:write: the client re-authorizes with the union mcp:basic \
+                          mcp:write (SEP-2350), not with the challenged scope alone",
+            official: false,
+            versions: ONLY_2026_07_28,
+            variants: &[],
+            tweak: Some(step_up_on_every_tools_call),
+            prepare: Some(step_up_union),
+            tls: false,
+            expectation: Expectation::Complete,
+            timeout: None,
+            checks: vec![
+                SCOPE_STEP_UP_ESCALATION,
+                SCOPE_UNION_ON_REAUTH,
+                SCOPE_STEP_UP_RETRIED,
+                CLIENT_COMPLETED,
             ],
         },
         Scenario {
@@ -313,6 +384,26 @@ pub fn scenarios() -> Vec<Scenario> {
             expectation: Expectation::Complete,
             timeout: None,
             checks: vec![OFFLINE_ACCESS_NOT_REQUESTED, CLIENT_COMPLETED],
+        },
+        Scenario {
+            id: "auth/offline-access-no-refresh-token",
+            description: "The authorization server lists offline_access but issues no refresh \
+                          token, and each access token is good for two MCP requests: the client \
+                          must not count on a refresh token (no refresh grant, no giving up) and \
+                          authorizes again when its token expires",
+            official: false,
+            versions: ONLY_2026_07_28,
+            variants: &[],
+            tweak: Some(no_refresh_tokens_short_access_tokens),
+            prepare: Some(offline_access_listed),
+            tls: false,
+            expectation: Expectation::Complete,
+            timeout: None,
+            checks: vec![
+                NO_REFRESH_TOKEN_ASSUMED,
+                OFFLINE_ACCESS_REQUESTED,
+                CLIENT_COMPLETED,
+            ],
         },
     ]
 }

@@ -193,6 +193,21 @@ pub fn as_issuer_matches(obs: &ServerObservation) -> Finding {
     })
 }
 
+/// `as-issuer-identical` (AS-META-04; MCP 2026-07-28 Authorization Server Metadata Discovery: the
+/// `issuer` in the document MUST be identical to the issuer identifier used to construct the
+/// well-known URL, and clients MUST NOT normalise): as `as-issuer-matches`, and a difference a
+/// normalisation would hide is named.
+pub fn as_issuer_identical(obs: &ServerObservation) -> Finding {
+    each(obs, |f| match f.doc.get("issuer").and_then(Value::as_str) {
+        Some(issuer) if issuer == f.issuer => Ok("issuer identical".into()),
+        Some(issuer) => Err(format!(
+            "the metadata's issuer {}",
+            super::identical::explain(&f.issuer, issuer)
+        )),
+        None => Err("no issuer".into()),
+    })
+}
+
 /// `as-pkce-s256` (AS-META-2, C-PKCE-3): `code_challenge_methods_supported` lists `S256`; without
 /// it an MCP 2025-11-25 client MUST refuse to proceed.
 pub fn as_pkce_s256(obs: &ServerObservation) -> Finding {
@@ -416,6 +431,17 @@ mod tests {
             slash.is_violated() && slash.message().contains("2000/`"),
             "{slash:?}"
         );
+    }
+
+    #[test]
+    fn as_issuer_identical() {
+        assert!(super::as_issuer_identical(&good()).is_met());
+        let slash =
+            super::as_issuer_identical(&with("issuer", Some(json!("http://127.0.0.1:2000/"))));
+        assert!(slash.is_violated(), "{slash:?}");
+        assert!(slash.message().contains("a trailing slash"), "{slash:?}");
+        let other = super::as_issuer_identical(&with("issuer", Some(json!("http://127.0.0.1:9/"))));
+        assert!(other.is_violated() && !other.message().contains("normalise"));
     }
 
     #[test]

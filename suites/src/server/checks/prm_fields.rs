@@ -211,6 +211,45 @@ pub fn prm_no_query_bearer_method(obs: &ServerObservation) -> Finding {
     })
 }
 
+/// The scope a resource does not advertise (MCP 2026-07-28 Refresh Tokens).
+pub const OFFLINE_ACCESS: &str = "offline_access";
+
+/// `prm-no-offline-access` (S-PRM-07, SHOULD NOT): neither the 401 challenge's `scope` nor the
+/// metadata's `scopes_supported` names `offline_access`: refresh tokens are the authorization
+/// server's business, not a resource requirement (MCP 2026-07-28 Refresh Tokens).
+pub fn prm_no_offline_access(obs: &ServerObservation) -> Finding {
+    let challenged = obs.first_challenge().map(|c| c.scopes());
+    let listed = obs.prm().map(|(probe, doc)| {
+        (
+            probe.url.clone(),
+            scopes_supported(&doc).unwrap_or_default(),
+        )
+    });
+    if challenged.is_none() && listed.is_none() {
+        return Finding::not_judged("neither a challenge nor protected resource metadata was seen");
+    }
+    let mut where_named = Vec::new();
+    if challenged.is_some_and(|c| c.contains(OFFLINE_ACCESS)) {
+        where_named.push("the 401 challenge's scope".to_string());
+    }
+    if let Some((url, scopes)) = &listed {
+        if scopes.iter().any(|s| s == OFFLINE_ACCESS) {
+            where_named.push(format!("scopes_supported of {url} ({})", scopes.join(" ")));
+        }
+    }
+    if where_named.is_empty() {
+        Finding::met(
+            "offline_access is advertised neither in the challenge nor in scopes_supported",
+        )
+    } else {
+        Finding::violated(format!(
+            "offline_access is advertised in {}: refresh tokens are not a resource requirement \
+             (clients ask for offline_access when the authorization server lists it)",
+            where_named.join(" and ")
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +312,21 @@ mod tests {
         assert!(matches!(
             super::challenge_scopes_listed(&other),
             Finding::Note(_)
+        ));
+    }
+
+    #[test]
+    fn prm_no_offline_access() {
+        assert!(super::prm_no_offline_access(&good()).is_met());
+        let listed = with("scopes_supported", json!(["mcp:tools", "offline_access"]));
+        let finding = super::prm_no_offline_access(&listed);
+        assert!(
+            finding.is_violated() && finding.message().contains("scopes_supported of"),
+            "{finding:?}"
+        );
+        assert!(matches!(
+            super::prm_no_offline_access(&crate::server::observation::test_support::observation()),
+            Finding::NotJudged(_)
         ));
     }
 

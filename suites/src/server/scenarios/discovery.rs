@@ -4,7 +4,9 @@
 
 use mcp_authlab_reports::Level;
 
-use super::ONLY_2025_06_18;
+use mcp_authlab_reports::SpecVersion;
+
+use super::{ONLY_2025_06_18, ONLY_2026_07_28};
 use crate::check::{Check, ALL_VERSIONS, SINCE_2025_06_18, SINCE_2025_11_25};
 use crate::server::checks::{as_metadata as a, challenge as c, prm as p, prm_fields as pf};
 use crate::server::observation::ServerObservation;
@@ -220,8 +222,30 @@ const AS_ISSUER_MATCHES: C = Check {
     level: Level::Must,
     requirement: "AS-META-04",
     section: "RFC 8414 §3.3 (issuer identical to the issuer identifier the URL was built from)",
-    versions: SINCE_2025_06_18,
+    versions: &[SpecVersion::V2025_06_18, SpecVersion::V2025_11_25],
     run: a::as_issuer_matches,
+};
+
+const AS_ISSUER_IDENTICAL: C = Check {
+    id: "as-issuer-identical",
+    level: Level::Must,
+    requirement: "AS-META-04",
+    section: "MCP 2026-07-28 Authorization Server Metadata Discovery (the issuer in the document \
+              MUST be identical to the issuer identifier used to construct the well-known URL; \
+              no normalisation, RFC 3986 §6.2.1); RFC 8414 §3.3",
+    versions: ONLY_2026_07_28,
+    run: a::as_issuer_identical,
+};
+
+const PRM_NO_OFFLINE_ACCESS: C = Check {
+    id: "prm-no-offline-access",
+    level: Level::Should,
+    requirement: "S-PRM-07",
+    section: "MCP 2026-07-28 Authorization, Refresh Tokens (MCP servers SHOULD NOT include \
+              offline_access in WWW-Authenticate scope or Protected Resource Metadata \
+              scopes_supported)",
+    versions: ONLY_2026_07_28,
+    run: pf::prm_no_offline_access,
 };
 
 const AS_PKCE_S256: C = Check {
@@ -312,6 +336,7 @@ pub fn scenarios() -> Vec<ServerScenario> {
                 CHALLENGE_SCOPES_LISTED,
                 PRM_NO_QUERY_BEARER_METHOD,
                 PRM_CORS,
+                PRM_NO_OFFLINE_ACCESS,
             ],
         },
         ServerScenario {
@@ -328,6 +353,7 @@ pub fn scenarios() -> Vec<ServerScenario> {
             checks: vec![
                 AS_METADATA_FOUND,
                 AS_ISSUER_MATCHES,
+                AS_ISSUER_IDENTICAL,
                 AS_PKCE_S256,
                 AS_RESPONSE_TYPE_CODE,
                 AS_ENDPOINTS_PRESENT,

@@ -2,6 +2,7 @@
 
 pub mod discovery;
 pub mod presentation;
+pub mod revisions;
 pub mod scope;
 pub mod session;
 pub mod tokens;
@@ -15,6 +16,8 @@ use crate::check::{Check, ALL_VERSIONS};
 
 /// Only 2025-06-18 (the 401 MUST name `resource_metadata`; clients look nowhere else).
 pub const ONLY_2025_06_18: &[SpecVersion] = &[SpecVersion::V2025_06_18];
+/// Only 2026-07-28 (what that revision adds for servers).
+pub const ONLY_2026_07_28: &[SpecVersion] = &[SpecVersion::V2026_07_28];
 
 /// The section of the "invalid tokens get 401" checks.
 const TOKEN_HANDLING: &str = "MCP Authorization, Token Handling (invalid or expired tokens MUST \
@@ -41,6 +44,7 @@ pub fn all() -> Vec<ServerScenario> {
     all.extend(presentation::scenarios());
     all.extend(scope::scenarios());
     all.extend(session::scenarios());
+    all.extend(revisions::scenarios());
     all
 }
 

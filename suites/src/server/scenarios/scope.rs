@@ -1,12 +1,14 @@
-//! Server scenario: a valid token without the advertised scopes (MCP 2025-11-25 "Runtime
-//! Insufficient Scope Errors").
+//! Server scenarios: a valid token without the advertised scopes (MCP 2025-11-25 "Runtime
+//! Insufficient Scope Errors"), and the step-up after it (MCP 2026-07-28: one complete
+//! challenge).
 
 use mcp_authlab_reports::Level;
 
 use super::tokens::with_valid_token;
-use super::TOKEN_REQUIRED;
+use super::{ONLY_2026_07_28, TOKEN_REQUIRED};
 use crate::check::{Check, SINCE_2025_11_25};
 use crate::server::checks::scope as s;
+use crate::server::checks::step_up;
 use crate::server::observation::ServerObservation;
 use crate::server::scenario::{Credential, ServerScenario, Step, TokenKind};
 
@@ -64,16 +66,35 @@ const INSUFFICIENT_SCOPE_RESOURCE_METADATA: C = Check {
     run: s::insufficient_scope_resource_metadata,
 };
 
+const SCOPE_CHALLENGE_COMPLETE: C = Check {
+    id: "scope-challenge-complete",
+    level: Level::Should,
+    requirement: "S-SCOPE-04",
+    section: "MCP 2026-07-28 Authorization, Scope Challenge Handling › Server Scope Management \
+              (servers SHOULD include all scopes required for the current operation in a single \
+              challenge); Step-Up Authorization Flow (the client requests the union)",
+    versions: ONLY_2026_07_28,
+    run: step_up::scope_challenge_complete,
+};
+
 pub fn scenarios() -> Vec<ServerScenario> {
-    vec![ServerScenario {
+    vec![insufficient_scope()]
+}
+
+fn insufficient_scope() -> ServerScenario {
+    ServerScenario {
         id: "server/insufficient-scope",
         description: "A valid token without the advertised scopes gets 403 insufficient_scope \
-                      naming the scopes needed and the metadata URL",
+                      naming the scopes needed and the metadata URL (2026-07-28: all of them, so \
+                      that a token with exactly those is accepted)",
         versions: SINCE_2025_11_25,
-        steps: with_valid_token(&[Step::Present {
-            label: s::NO_SCOPES,
-            credential: Credential::Bearer(TokenKind::WithoutScopes),
-        }]),
+        steps: with_valid_token(&[
+            Step::Present {
+                label: s::NO_SCOPES,
+                credential: Credential::Bearer(TokenKind::WithoutScopes),
+            },
+            Step::StepUp,
+        ]),
         checks: vec![
             TOKEN_REQUIRED,
             SCOPE_ENFORCED,
@@ -81,6 +102,7 @@ pub fn scenarios() -> Vec<ServerScenario> {
             INSUFFICIENT_SCOPE_ERROR,
             INSUFFICIENT_SCOPE_NAMES_SCOPE,
             INSUFFICIENT_SCOPE_RESOURCE_METADATA,
+            SCOPE_CHALLENGE_COMPLETE,
         ],
-    }]
+    }
 }

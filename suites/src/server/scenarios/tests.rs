@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use mcp_authlab_reports::Outcome;
 use serde_json::{json, Value};
 
-use crate::server::checks::{flaws::FLAWS, garbage, presentation, scope};
+use crate::server::checks::{flaws::FLAWS, garbage, presentation, scope, step_up};
 use crate::server::observation::test_support::{failed_probe, observation, probe, ProbeBuilder};
 use crate::server::observation::{label, AsLocation, ServerObservation};
+use crate::server::revision_probes;
 use crate::server::scenario::{Credential, ServerScenario, Step};
 
 const MCP: &str = "http://127.0.0.1:1000/mcp";
@@ -109,6 +110,16 @@ fn simulate(scenario: &ServerScenario, answer: &dyn Fn(&str) -> ProbeBuilder) ->
                 obs.presented_tokens.push("token-session".into());
                 answer("session:initialize").push(&mut obs);
                 answer(label::SESSION_WITHOUT_TOKEN).push(&mut obs);
+            }
+            Step::Revisions => {
+                obs.presented_tokens.push("token-revisions".into());
+                for (l, _) in revision_probes::requests() {
+                    answer(&l).push(&mut obs);
+                }
+            }
+            Step::StepUp => {
+                obs.presented_tokens.push("token-step-up".into());
+                answer(step_up::CHALLENGED_SCOPES).push(&mut obs);
             }
             Step::CollectIdpTrace => {}
         }
@@ -218,6 +229,18 @@ fn correct_server(l: &str) -> ProbeBuilder {
         | presentation::UPPERCASE_SCHEME
         | presentation::EXTRA_SPACES => accepted(l),
         "session:initialize" => accepted(l).header("mcp-session-id", "s1"),
+        step_up::CHALLENGED_SCOPES => accepted(l),
+        label::REVISION_DISCOVER => probe(l, 200).json(json!({"jsonrpc": "2.0", "id": 1,
+            "result": {"resultType": "complete", "supportedVersions": ["2026-07-28"],
+                       "capabilities": {}, "ttlMs": 0, "cacheScope": "public"}})),
+        label::REVISION_STATELESS => probe(l, 200).json(json!({"jsonrpc": "2.0", "id": 1,
+            "result": {"resultType": "complete", "tools": []}})),
+        label::REVISION_UNSUPPORTED => probe(l, 400).json(json!({"jsonrpc": "2.0", "id": 1,
+            "error": {"code": -32022, "message": "Unsupported protocol version",
+                      "data": {"supported": ["2026-07-28", "2025-11-25"]}}})),
+        l if l.starts_with("revision:initialize:") => probe(l, 200).json(json!({"jsonrpc": "2.0",
+            "id": 1, "result": {"protocolVersion": l.trim_start_matches("revision:initialize:"),
+                                "capabilities": {}}})),
         scope::NO_SCOPES => probe(l, 403).header(
             "www-authenticate",
             &format!(r#"Bearer error="insufficient_scope", scope="mcp:tools", {rm}"#),

@@ -1,0 +1,98 @@
+//! The compatibility matrix: every real implementation's run through a suite is committed as a
+//! snapshot report (`reports/matrix/<implementation>-<version>.<suite>.json`, the file
+//! `--report snapshot=PATH` writes), and a test fails when a fresh run no longer matches it.
+//!
+//! To accept a change after reading it, rerun the test with `AUTHLAB_BLESS=1`: the committed
+//! snapshot is rewritten (never under `CI`). `mcp-authlab diff reports/matrix/X.json NEW.json`
+//! shows the same compliance changes this module prints.
+
+use std::path::{Path, PathBuf};
+
+use mcp_authlab_reports::diff::diff;
+use mcp_authlab_reports::snapshot;
+
+/// `reports/matrix/` in this checkout.
+pub fn matrix_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("cli/ has a parent")
+        .join("reports")
+        .join("matrix")
+}
+
+/// Whether the run was asked to rewrite committed snapshots (`AUTHLAB_BLESS=1`, not under `CI`).
+pub fn blessing() -> bool {
+    std::env::var("AUTHLAB_BLESS").is_ok_and(|v| v == "1") && std::env::var_os("CI").is_none()
+}
+
+/// Compares the snapshot a run wrote at `fresh` with the committed `reports/matrix/<name>.json`
+/// (`name` is `<implementation>-<version>.<suite>`, e.g. `typescript-sdk-1.32.2.client`), and
+/// panics with the compliance changes and the changed lines when they differ. With
+/// `AUTHLAB_BLESS=1` the committed file is written instead.
+#[allow(dead_code)] // each test binary uses one of the two
+pub fn assert_matches(name: &str, fresh: &Path) {
+    let fresh_text = std::fs::read_to_string(fresh)
+        .unwrap_or_else(|e| panic!("the run wrote no snapshot at {}: {e}", fresh.display()));
+    assert_text_matches(name, &fresh_text);
+}
+
+/// [`assert_matches`] for a snapshot already read.
+pub fn assert_text_matches(name: &str, fresh_text: &str) {
+    assert!(
+        valid_name(name),
+        "matrix name `{name}` is not `<implementation>-<version>.<client|server|authserver>`"
+    );
+    let fresh_snapshot = snapshot::read(fresh_text)
+        .unwrap_or_else(|e| panic!("the run's snapshot for {name} is not a snapshot: {e}"));
+    let committed_path = matrix_dir().join(format!("{name}.json"));
+    if blessing() {
+        std::fs::create_dir_all(matrix_dir()).expect("create reports/matrix");
+        std::fs::write(&committed_path, fresh_text).expect("write the matrix snapshot");
+        return;
+    }
+    let committed_text = std::fs::read_to_string(&committed_path).unwrap_or_else(|e| {
+        panic!(
+            "no committed matrix snapshot {} ({e}); run this test with AUTHLAB_BLESS=1, read the \
+             file, and commit it",
+            committed_path.display()
+        )
+    });
+    if committed_text == fresh_text {
+        return;
+    }
+    let committed = snapshot::read(&committed_text)
+        .unwrap_or_else(|e| panic!("{} is not a snapshot: {e}", committed_path.display()));
+    let changes = diff(&committed, &fresh_snapshot);
+    let compliance = if changes.is_empty() {
+        "compliance is unchanged (same verdicts and outcomes); only messages or requests differ"
+            .into()
+    } else {
+        changes.to_string()
+    };
+    panic!(
+        "the run no longer matches its matrix snapshot {}\n\n{compliance}\n\nchanged lines \
+         (- committed, + this run):\n{}\nIf the change is right, rerun with AUTHLAB_BLESS=1, read \
+         the new file and commit it.",
+        committed_path.display(),
+        changed_lines(&committed_text, fresh_text)
+    );
+}
+
+fn valid_name(name: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(implementation, suite)| {
+            matches!(suite, "client" | "server" | "authserver")
+                && implementation.contains('-')
+                && implementation
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        })
+}
+
+/// The changed lines with two lines of context, as a unified diff.
+fn changed_lines(old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(2)
+        .to_string()
+}

@@ -1,6 +1,8 @@
 //! `mcp-authlab authserver` as a user runs it: the real binary against the mock IdP (started in
 //! this process), its verdict block, exit codes and reports.
 
+mod support;
+
 use std::process::{Command, Output};
 use std::sync::Arc;
 
@@ -182,7 +184,7 @@ fn client_credentials_never_show_the_secret_or_the_token() {
     assert!(all.contains("cc-token-audience"), "{all}");
     assert!(all.contains("not the resource asked for"), "{all}");
     assert!(!all.contains(SECRET), "the secret leaked:\n{all}");
-    assert!(!all.contains("eyJ"), "a token leaked:\n{all}");
+    assert!(!support::contains_jwt(&all), "a token leaked:\n{all}");
 }
 
 #[test]
@@ -305,4 +307,14 @@ fn at_2026_07_28_an_issuer_with_a_trailing_slash_is_not_identical() {
             && stdout.contains("they differ by a trailing slash"),
         "{stdout}"
     );
+}
+
+#[test]
+fn the_leak_check_finds_a_jwt_but_not_eyj_inside_a_modulus() {
+    assert!(support::contains_jwt(
+        r#"{"access_token":"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"}"#
+    ));
+    assert!(!support::contains_jwt(
+        r#"{"n":"v_PMcb8FKZeyJbwW_jk9qq","e":"AQAB"}"#
+    ));
 }

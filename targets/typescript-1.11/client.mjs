@@ -250,9 +250,12 @@ async function session(serverUrl, provider, name, scenario) {
 
 /** Authorization code with PKCE; dynamic registration (1.11 has no client ID metadata documents). */
 async function runAuthClient(serverUrl, scenario) {
+    // application_type (SEP-837, 2026-07-28) as in targets/typescript: 1.11 posts the application's
+    // client metadata unchanged, so the adapter supplies it, as the official conformance client does.
     const provider = new InMemoryOAuthProvider(REDIRECT_URI, {
         client_name: 'test-auth-client',
-        redirect_uris: [REDIRECT_URI]
+        redirect_uris: [REDIRECT_URI],
+        application_type: 'native'
     });
     return session(serverUrl, provider, 'test-auth-client', scenario);
 }

@@ -155,3 +155,15 @@ pub fn assert_suite_matches_baseline(
         snapshot: snapshot_path,
     }
 }
+
+/// Whether `text` holds something shaped like a JWT: `eyJ…` (a base64url JSON header), a dot, then
+/// the payload, also `eyJ…`. A bare `eyJ` can occur by chance inside a random base64url value (an
+/// RSA modulus in a JWKS), so that alone proves no leak.
+pub fn contains_jwt(text: &str) -> bool {
+    let base64url = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    text.split(|c: char| !(base64url(c) || c == '.'))
+        .any(|word| {
+            let mut parts = word.split('.');
+            matches!((parts.next(), parts.next()), (Some(h), Some(p)) if h.starts_with("eyJ") && p.starts_with("eyJ"))
+        })
+}

@@ -250,6 +250,20 @@ mod tests {
     }
 
     #[test]
+    fn issuer_identical() {
+        assert!(super::issuer_identical(&good(V1125)).is_met());
+        let issuer = good_metadata()["issuer"]
+            .as_str()
+            .expect("the good metadata names an issuer")
+            .to_string();
+        let slash = with_metadata(
+            V1125,
+            metadata_with("issuer", Some(json!(format!("{issuer}/")))),
+        );
+        assert!(super::issuer_identical(&slash).is_violated());
+    }
+
+    #[test]
     fn pkce_s256() {
         assert!(super::pkce_s256(&good(V1125)).is_met());
         let none = with_metadata(

@@ -313,9 +313,9 @@ pub fn scenarios() -> Vec<Scenario> {
                 SCOPE_STEP_UP_RETRIED,
                 PKCE_CHALLENGE_FRESH,
                 CLIENT_COMPLETED,
-                // Not judged here as long as the mock's 403 names every scope (a complete
-                // challenge); `auth/scope-step-up-union` judges it.
-                SCOPE_UNION_ON_REAUTH,
+                // Not SCOPE_UNION_ON_REAUTH: the mock's 403 here names every scope (a complete
+                // challenge), so a union cannot be told from a copy; `auth/scope-step-up-union`
+                // judges it.
             ],
         },
         Scenario {

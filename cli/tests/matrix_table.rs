@@ -156,3 +156,49 @@ fn a_row_names_the_failed_requirements_and_counts_only_judged_scenarios() {
          | `some-sdk-1.0.0` | client | 2025-11-25 | 1 pass, 1 fail of 2 (1 not judged) | C-PKCE-3 | C-STATE-1 |\n"
     );
 }
+
+/// The matrix comparison fails on a changed outcome, not on a changed message (trace positions in
+/// messages depend on a real SDK's timing).
+#[test]
+fn a_matrix_run_matches_on_compliance_not_on_message_wording() {
+    if matrix_support::blessing() {
+        return; // would rewrite the committed file
+    }
+    let entries = committed_snapshots(&matrix_support::matrix_dir());
+    let (name, _) = entries.first().expect("a committed matrix snapshot");
+    let path = matrix_support::matrix_dir().join(format!("{name}.json"));
+    let committed = std::fs::read_to_string(&path).expect("read it");
+    let mut value: serde_json::Value = serde_json::from_str(&committed).expect("JSON");
+    let check = value["scenarios"]
+        .as_array_mut()
+        .and_then(|s| {
+            s.iter_mut()
+                .find_map(|s| s["checks"].as_array_mut()?.first_mut())
+        })
+        .expect("a scenario with a check");
+    check["message"] = "worded otherwise (#99 GET /mcp)".into();
+    let reworded = serde_json::to_string_pretty(&value).unwrap() + "\n";
+    matrix_support::assert_text_matches(name, &reworded);
+
+    let check = value["scenarios"]
+        .as_array_mut()
+        .and_then(|s| {
+            s.iter_mut()
+                .find_map(|s| s["checks"].as_array_mut()?.first_mut())
+        })
+        .unwrap();
+    let outcome = if check["outcome"] == "pass" {
+        "fail"
+    } else {
+        "pass"
+    };
+    check["outcome"] = outcome.into();
+    let changed = serde_json::to_string_pretty(&value).unwrap() + "\n";
+    let name = name.clone();
+    let result =
+        std::panic::catch_unwind(move || matrix_support::assert_text_matches(&name, &changed));
+    assert!(
+        result.is_err(),
+        "a changed outcome must fail the comparison"
+    );
+}

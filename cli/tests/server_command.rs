@@ -381,6 +381,16 @@ fn at_2026_07_28_the_new_server_checks_pass_the_mock_and_fail_their_variants() {
             "server/authorization-server-metadata",
             "AS-META-04",
         ),
+        (
+            "server-2026-accepts-any-version",
+            "server/protocol-revisions",
+            "S-VER-3",
+        ),
+        (
+            "server-2026-mints-sessions",
+            "server/protocol-revisions",
+            "S-VER-2",
+        ),
     ] {
         let out = authlab(&[
             "server",

@@ -227,6 +227,12 @@ pub struct Behaviour {
     /// `insufficient_scope` names only the first of them the token lacks (one challenge per scope;
     /// MCP 2026-07-28 Server Scope Management: all in one challenge). The 401 names them all.
     pub drip_scope_challenges: bool,
+    /// A 2026-07-28 request naming a protocol version the server does not speak is served as if it
+    /// were 2026-07-28, instead of 400 `UnsupportedProtocolVersion` (-32022) listing the supported
+    /// versions.
+    pub modern_accepts_any_version: bool,
+    /// Answers to 2026-07-28 requests carry a fresh `Mcp-Session-Id` (the revision has no sessions).
+    pub modern_mints_sessions: bool,
     /// The protected resource metadata lists `offline_access` in `scopes_supported` (MCP
     /// 2026-07-28 Refresh Tokens: a resource SHOULD NOT).
     pub prm_advertises_offline_access: bool,
@@ -288,6 +294,8 @@ impl Default for Behaviour {
             prm_empty_authorization_servers: false,
             serve_modern_requests: true,
             drip_scope_challenges: false,
+            modern_accepts_any_version: false,
+            modern_mints_sessions: false,
             prm_advertises_offline_access: false,
             prm_issuer_trailing_slash: false,
             delays: Vec::new(),

@@ -183,6 +183,8 @@ async fn each_broken_server_fails_exactly_the_scenarios_of_its_rule() {
         ("server-2026-requires-initialize", vec![]),
         ("server-incomplete-scope-challenge", vec![]),
         ("prm-advertises-offline-access", vec![]),
+        ("server-2026-accepts-any-version", vec![]),
+        ("server-2026-mints-sessions", vec![]),
         (
             "prm-issuer-trailing-slash",
             vec!["server/authorization-server-metadata"],
@@ -259,6 +261,16 @@ async fn at_2026_07_28_the_correct_mock_passes_and_each_new_rule_can_fail() {
             "prm-issuer-trailing-slash",
             &["server/authorization-server-metadata"],
             "as-issuer-identical",
+        ),
+        (
+            "server-2026-accepts-any-version",
+            &["server/protocol-revisions"],
+            "unsupported-version-rejected",
+        ),
+        (
+            "server-2026-mints-sessions",
+            &["server/protocol-revisions"],
+            "no-session-for-modern-requests",
         ),
     ];
     let mut wrong = Vec::new();

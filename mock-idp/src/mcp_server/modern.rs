@@ -11,7 +11,7 @@
 //! A dual-era server (Versioning › Backward Compatibility): `initialize` still selects the
 //! revisions before 2026-07-28 ([`super::jsonrpc`]); [`is_modern`] decides which era a request is.
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
@@ -95,6 +95,7 @@ fn bad_request(id: &Value, code: i64, message: String, data: Option<Value>) -> R
 /// `_meta` names the protocol version; the headers mirror the body (Server Validation); the
 /// version is one this server speaks (Protocol Version Header).
 fn problem(
+    state: &IdpState,
     headers: &HeaderMap,
     message: &Map<String, Value>,
     method: &str,
@@ -146,7 +147,7 @@ fn problem(
         }
     }
     let version = version.as_str().unwrap_or("");
-    if !MODERN_VERSIONS.contains(&version) {
+    if !MODERN_VERSIONS.contains(&version) && !state.behaviour.modern_accepts_any_version {
         let mut supported: Vec<&str> = MODERN_VERSIONS.to_vec();
         supported.extend(SUPPORTED_VERSIONS.iter().rev());
         return Some(bad_request(
@@ -189,9 +190,26 @@ pub fn handle(
     let Some(id) = id else {
         return StatusCode::ACCEPTED.into_response();
     };
-    if let Some(response) = problem(headers, message, method, &id) {
+    if let Some(response) = problem(state, headers, message, method, &id) {
         return response;
     }
+    let mut response = answer(state, claims, message, method, id);
+    if state.behaviour.modern_mints_sessions {
+        if let Ok(value) = HeaderValue::from_str(&crate::store::random_token(16)) {
+            response.headers_mut().insert("mcp-session-id", value);
+        }
+    }
+    response
+}
+
+/// The answer to one 2026-07-28 request that passed [`problem`].
+fn answer(
+    state: &IdpState,
+    claims: Option<&AccessTokenClaims>,
+    message: &Map<String, Value>,
+    method: &str,
+    id: Value,
+) -> Response {
     let Some(claims) = claims else {
         return AuthFailure::NoCredentials(format!(
             "`{method}` needs an access token in `Authorization: Bearer <token>` (RFC 6750 §2.1)"

@@ -12,7 +12,31 @@ pub(super) const ALL: &[&Variant] = &[
     &INCOMPLETE_SCOPE_CHALLENGE,
     &PRM_OFFLINE_ACCESS,
     &PRM_ISSUER_TRAILING_SLASH,
+    &ACCEPTS_ANY_VERSION,
+    &MINTS_SESSIONS,
 ];
+
+const ACCEPTS_ANY_VERSION: Variant = Variant {
+    name: "server-2026-accepts-any-version",
+    kind: Broken,
+    description: "a 2026-07-28 request naming a protocol version the server does not speak is served anyway, instead of 400 UnsupportedProtocolVersion (-32022) listing the supported versions",
+    requirement: "S-VER-3",
+    reference: "MCP 2026-07-28 Basic › Versioning (unsupported version: -32022 with data.supported)",
+    group: "server unsupported version",
+    target: McpServer,
+    apply: |b| b.modern_accepts_any_version = true,
+};
+
+const MINTS_SESSIONS: Variant = Variant {
+    name: "server-2026-mints-sessions",
+    kind: Broken,
+    description: "answers to 2026-07-28 requests carry a fresh Mcp-Session-Id, although the revision has no sessions",
+    requirement: "S-VER-2",
+    reference: "MCP 2026-07-28 Transports › Streamable HTTP (no sessions; every request stands on its own)",
+    group: "server modern sessions",
+    target: McpServer,
+    apply: |b| b.modern_mints_sessions = true,
+};
 
 const REQUIRES_INITIALIZE: Variant = Variant {
     name: "server-2026-requires-initialize",

@@ -14,7 +14,7 @@
 mod matrix_support;
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -28,7 +28,7 @@ struct ClientTarget {
     command: &'static [&'static str],
     /// The file that exists once `install` ran (relative to the folder).
     installed: &'static str,
-    /// The installed SDK's exact version.
+    /// The SDK's exact version, from the target's lock (what `install` puts there).
     version: fn(&Path) -> Result<String, String>,
     /// `scenario:check` ids that must pass, proving the SDK really ran (empty: some scenario passes).
     proof: &'static [&'static str],
@@ -40,7 +40,7 @@ const TARGETS: &[ClientTarget] = &[
         dir: "typescript",
         command: &["node", "client.mjs"],
         installed: "node_modules/@modelcontextprotocol/sdk/package.json",
-        version: npm_version,
+        version: matrix_support::npm_locked_version,
         proof: &[],
     },
     // Before protected resource metadata: no scenario of the current suite passes, but the
@@ -50,7 +50,7 @@ const TARGETS: &[ClientTarget] = &[
         dir: "typescript-1.11",
         command: &["node", "client.mjs"],
         installed: "node_modules/@modelcontextprotocol/sdk/package.json",
-        version: npm_version,
+        version: matrix_support::npm_locked_version,
         proof: &[
             "auth/2025-03-26-oauth-metadata-backcompat:authorization-server-metadata",
             "auth/2025-03-26-oauth-metadata-backcompat:pkce-code-challenge-sent",
@@ -62,7 +62,7 @@ const TARGETS: &[ClientTarget] = &[
         dir: "python",
         command: &[".venv/bin/python", "client.py"],
         installed: ".venv/bin/python",
-        version: pip_version,
+        version: matrix_support::pip_locked_version,
         proof: &[],
     },
     // Before protected resource metadata, like TypeScript 1.11.
@@ -71,10 +71,10 @@ const TARGETS: &[ClientTarget] = &[
         dir: "python-1.9",
         command: &[".venv/bin/python", "client.py"],
         installed: ".venv/bin/python",
-        version: pip_version,
+        version: matrix_support::pip_locked_version,
         proof: &[
             "auth/2025-03-26-oauth-endpoint-fallback:default-endpoints-after-metadata",
-            "auth/2025-03-26-oauth-metadata-backcompat:pkce-verifier-matches-challenge",
+            "auth/2025-03-26-oauth-endpoint-fallback:client-completed-flow",
         ],
     },
     ClientTarget {
@@ -82,57 +82,10 @@ const TARGETS: &[ClientTarget] = &[
         dir: "rust-rmcp",
         command: &["target/debug/authlab-rmcp-client"],
         installed: "target/debug/authlab-rmcp-client",
-        version: cargo_lock_version,
+        version: matrix_support::cargo_locked_version,
         proof: &[],
     },
 ];
-
-fn targets_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("cli/ has a parent")
-        .join("targets")
-}
-
-/// The version in the installed `@modelcontextprotocol/sdk/package.json`.
-fn npm_version(dir: &Path) -> Result<String, String> {
-    let path = dir.join("node_modules/@modelcontextprotocol/sdk/package.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let manifest: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    manifest["version"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| format!("{} has no version", path.display()))
-}
-
-/// The `mcp==VERSION` pin of the folder's `requirements.txt` (what `install` put in the venv).
-fn pip_version(dir: &Path) -> Result<String, String> {
-    let path = dir.join("requirements.txt");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    text.lines()
-        .find_map(|line| line.trim().strip_prefix("mcp=="))
-        .map(str::to_string)
-        .ok_or_else(|| format!("{} pins no mcp==VERSION", path.display()))
-}
-
-/// The `rmcp` version in the folder's `Cargo.lock` (`install` builds with `--locked`).
-fn cargo_lock_version(dir: &Path) -> Result<String, String> {
-    let path = dir.join("Cargo.lock");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if line.trim() == "name = \"rmcp\"" {
-            if let Some(version) = lines
-                .next()
-                .and_then(|l| l.trim().strip_prefix("version = \""))
-            {
-                return Ok(version.trim_end_matches('"').to_string());
-            }
-        }
-    }
-    Err(format!("{} locks no rmcp", path.display()))
-}
 
 /// The adapter's command line, relative to the target's folder, where the suite runs (so reports and
 /// the committed snapshots name no checkout path).
@@ -141,7 +94,7 @@ fn command_line(target: &ClientTarget) -> String {
 }
 
 fn run(target: &ClientTarget) -> Result<(), Failed> {
-    let dir = targets_dir().join(target.dir);
+    let dir = matrix_support::targets_dir().join(target.dir);
     let version = (target.version)(&dir)?;
     let reports = support::assert_suite_matches_baseline(
         &format!("{} {version}", target.name),
@@ -164,7 +117,7 @@ fn main() {
     let trials = TARGETS
         .iter()
         .map(|target| {
-            let dir = targets_dir().join(target.dir);
+            let dir = matrix_support::targets_dir().join(target.dir);
             let installed = dir.join(target.installed).exists();
             let trial = Trial::test(target.dir, move || {
                 if !installed {

@@ -157,6 +157,25 @@ fn a_row_names_the_failed_requirements_and_counts_only_judged_scenarios() {
     );
 }
 
+/// A snapshot no matrix test writes any more (its target was upgraded or removed) would keep its row
+/// in the README table: every file in `reports/matrix/` must be one of `SNAPSHOTS` at the locked
+/// versions, and each of those must be committed.
+#[test]
+fn every_matrix_snapshot_belongs_to_a_locked_target() {
+    let committed: BTreeSet<String> = committed_snapshots(&matrix_support::matrix_dir())
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let expected = matrix_support::expected_snapshot_names().unwrap_or_else(|e| panic!("{e}"));
+    let stale: Vec<_> = committed.difference(&expected).collect();
+    let missing: Vec<_> = expected.difference(&committed).collect();
+    assert!(
+        stale.is_empty() && missing.is_empty(),
+        "reports/matrix/ does not match the targets' locks: stale (delete them) {stale:?}, missing \
+         (run the matrix tests with AUTHLAB_BLESS=1) {missing:?}"
+    );
+}
+
 /// The matrix comparison fails on a changed outcome, not on a changed message (trace positions in
 /// messages depend on a real SDK's timing).
 #[test]

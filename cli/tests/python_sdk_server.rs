@@ -149,20 +149,12 @@ fn python_sdk_server_fails_exactly_its_expected_failures() {
         run.context(None)
     );
     matrix_support::assert_text_matches(
-        &format!("python-sdk-{}.server", locked_sdk_version()),
+        &format!(
+            "python-sdk-{}.server",
+            matrix_support::pip_locked_version(&target_dir()).expect("the lock pins mcp")
+        ),
         run.snapshot.as_deref().expect("the run wrote its snapshot"),
     );
-}
-
-/// The `mcp` version pinned in `targets/python/requirements.txt` (what `targets/python/install` put in
-/// the venv).
-fn locked_sdk_version() -> String {
-    let lock = std::fs::read_to_string(target_dir().join("requirements.txt"))
-        .expect("targets/python/requirements.txt");
-    lock.lines()
-        .find_map(|line| line.trim().strip_prefix("mcp=="))
-        .expect("the lock pins mcp==VERSION")
-        .to_string()
 }
 
 /// S-TOK-2 (MUST; MCP 2025-11-25 "Token Audience Binding and Validation"): a server must refuse a

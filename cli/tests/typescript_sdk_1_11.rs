@@ -277,7 +277,8 @@ fn sdk_1_11_completes_a_2025_03_26_flow_with_a_client_secret_post_client() {
     );
     let token_request = events
         .iter()
-        .find(|e| e["method"] == "POST" && e["path"] == "/token")
+        // The token endpoint the 2025-03-26 metadata names (the mock serves it under /oauth/).
+        .find(|e| e["method"] == "POST" && e["path"] == "/oauth/token")
         .unwrap_or_else(|| panic!("no token request in the trace\n{}", context()));
     assert!(
         token_request["request_body"]

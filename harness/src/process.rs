@@ -6,7 +6,7 @@
 //! unrelated group. Exit is detected with `waitid(WNOWAIT)`, which leaves the zombie in place; the
 //! rest of the group is killed; only then is the leader reaped.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -35,6 +35,55 @@ pub enum ProcessError {
         program: String,
         source: std::io::Error,
     },
+}
+
+/// The longest stdout line kept, in bytes: a longer one is cut there and marked (a target printing
+/// megabytes without a newline must not fill the harness's memory).
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// What a cut line ends with.
+pub const TRUNCATED_MARK: &str = " …[line truncated]";
+
+/// Reads one line of at most [`MAX_LINE_BYTES`] (without its `\n` or `\r\n`), discarding the rest of
+/// a longer one; bytes that are not UTF-8 are replaced, not fatal. `None` at the end of the stream.
+fn read_bounded_line(reader: &mut impl BufRead) -> std::io::Result<Option<String>> {
+    let mut line = Vec::new();
+    let read = reader
+        .by_ref()
+        .take(MAX_LINE_BYTES as u64 + 1)
+        .read_until(b'\n', &mut line)?;
+    if read == 0 {
+        return Ok(None);
+    }
+    let complete = line.last() == Some(&b'\n');
+    if complete {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    }
+    let mut text = String::from_utf8_lossy(&line).into_owned();
+    if !complete && line.len() > MAX_LINE_BYTES {
+        // Skip the rest of the line, chunk by chunk, without keeping it.
+        let mut rest = Vec::new();
+        loop {
+            rest.clear();
+            let n = reader
+                .by_ref()
+                .take(MAX_LINE_BYTES as u64)
+                .read_until(b'\n', &mut rest)?;
+            if n == 0 || rest.last() == Some(&b'\n') {
+                break;
+            }
+        }
+        let mut cut = MAX_LINE_BYTES;
+        while !text.is_char_boundary(cut.min(text.len())) {
+            cut -= 1;
+        }
+        text.truncate(cut.min(text.len()));
+        text.push_str(TRUNCATED_MARK);
+    }
+    Ok(Some(text))
 }
 
 /// A child process leading its own process group; the group is killed on drop.
@@ -74,8 +123,8 @@ impl ProcessGroup {
             let stdout: ChildStdout = self.child.stdout.take()?;
             let (tx, rx) = mpsc::channel();
             std::thread::spawn(move || {
-                for line in BufReader::new(stdout).lines() {
-                    let Ok(line) = line else { break };
+                let mut reader = BufReader::new(stdout);
+                while let Ok(Some(line)) = read_bounded_line(&mut reader) {
                     if tx.send(line).is_err() {
                         break;
                     }
@@ -202,6 +251,37 @@ impl Drop for ProcessGroup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_are_bounded_and_survive_bytes_that_are_not_utf8() {
+        let long = "x".repeat(3 * MAX_LINE_BYTES + 7);
+        let input = format!("short\r\n{long}\nafter\nno newline at the end");
+        let mut bytes = input.into_bytes();
+        bytes.splice(0..0, b"\xff\xfe\n".iter().copied());
+        let mut reader = std::io::Cursor::new(bytes);
+        let mut lines = Vec::new();
+        while let Some(line) = read_bounded_line(&mut reader).unwrap() {
+            lines.push(line);
+        }
+        assert_eq!(
+            lines.len(),
+            5,
+            "{:?}",
+            lines.iter().map(|l| l.len()).collect::<Vec<_>>()
+        );
+        assert_eq!(lines[0], "\u{fffd}\u{fffd}");
+        assert_eq!(lines[1], "short");
+        assert_eq!(lines[2].len(), MAX_LINE_BYTES + TRUNCATED_MARK.len());
+        assert!(lines[2].ends_with(TRUNCATED_MARK));
+        assert_eq!(lines[3], "after");
+        assert_eq!(lines[4], "no newline at the end");
+
+        // Exactly the limit is not cut.
+        let exact = "y".repeat(MAX_LINE_BYTES);
+        let mut reader = std::io::Cursor::new(format!("{exact}\n").into_bytes());
+        assert_eq!(read_bounded_line(&mut reader).unwrap().unwrap(), exact);
+        assert_eq!(read_bounded_line(&mut reader).unwrap(), None);
+    }
 
     #[test]
     fn reads_a_line_and_terminates_the_group() {

@@ -123,9 +123,13 @@ pub struct Behaviour {
     /// metadata names the second issuer and it accepts only that issuer's tokens (MCP 2026-07-28
     /// Authorization Server Binding; see `authorization_server::migration`).
     pub authorization_server_migration: bool,
-    /// 2025-03-26 layout: the authorization server lives on the MCP server's origin with the default
-    /// endpoints `/authorize`, `/token`, `/register`, and there is no protected resource metadata.
+    /// 2025-03-26 layout: the authorization server lives on the MCP server's origin, and there is no
+    /// protected resource metadata.
     pub legacy_2025_03_26_layout: bool,
+    /// A path below the issuer under which every endpoint of the authorization server lives (`/oauth`
+    /// gives `{issuer}/oauth/authorize`, `{issuer}/oauth/token`, ...); the metadata names them there,
+    /// and nothing answers at the default paths. `None`: `{issuer}/authorize`, ...
+    pub endpoint_path_prefix: Option<String>,
     /// Accept a client ID metadata document URL that the mock cannot fetch (a non-loopback host,
     /// not preloaded in `Config::client_metadata_documents`) as a public client (`none`) whose only
     /// redirect URIs are the loopback ones presented at the authorization endpoint. The official
@@ -258,6 +262,7 @@ impl Default for Behaviour {
             advertise_iss_parameter: true,
             authorization_server_migration: false,
             legacy_2025_03_26_layout: false,
+            endpoint_path_prefix: None,
             cimd_accept_unfetchable: false,
             registration_auth_method: None,
             registration_response_omits_auth_method: false,
@@ -352,8 +357,11 @@ impl Behaviour {
                 ));
             }
         }
+        if let Some(prefix) = &self.endpoint_path_prefix {
+            validate_plain_path("endpoint_path_prefix", prefix)?;
+        }
         if let Some(path) = &self.prm_custom_path {
-            validate_prm_custom_path(path)?;
+            validate_plain_path("prm_custom_path", path)?;
             if self.legacy_2025_03_26_layout {
                 return Err(format!(
                     "prm_custom_path = {path:?} with the 2025-03-26 layout, which has no protected \
@@ -375,11 +383,11 @@ impl Behaviour {
     }
 }
 
-/// A custom PRM path must be an absolute, normalised path of plain characters (`A-Z a-z 0-9 - . _
-/// ~ /`: no query, fragment, percent-encoding or route syntax), not the root and not the MCP
-/// endpoint.
-fn validate_prm_custom_path(path: &str) -> Result<(), String> {
-    let bad = |why: &str| Err(format!("prm_custom_path = {path:?} {why}"));
+/// A custom PRM path or endpoint prefix (`field`) must be an absolute, normalised path of plain
+/// characters (`A-Z a-z 0-9 - . _ ~ /`: no query, fragment, percent-encoding or route syntax), not
+/// the root and not the MCP endpoint.
+fn validate_plain_path(field: &str, path: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("{field} = {path:?} {why}"));
     if !path.starts_with('/') {
         return bad("does not start with '/'");
     }

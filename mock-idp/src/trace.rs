@@ -346,7 +346,12 @@ pub fn classify(state: &IdpState, role: Role, path: &str) -> Endpoint {
     if role == Role::McpServer && path == state.urls.mcp_path {
         return Endpoint::Mcp;
     }
+    // Lenient on purpose: a client that guesses `/token` on the issuer's origin is still seen as
+    // calling the token endpoint (the checks then see its 404).
     let rest = path.strip_prefix(&state.urls.issuer_path).unwrap_or(path);
+    let rest = rest
+        .strip_prefix(&state.urls.endpoint_prefix)
+        .unwrap_or(rest);
     match rest {
         "/token" => Endpoint::Token,
         "/authorize" => Endpoint::Authorization,

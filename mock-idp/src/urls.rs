@@ -73,6 +73,8 @@ pub struct Urls {
     pub metadata_origin: Option<String>,
     /// `""` or `/tenant1`.
     pub issuer_path: String,
+    /// `""` or `/oauth`: the authorization server's endpoints are `{issuer}{endpoint_prefix}/token`, ...
+    pub endpoint_prefix: String,
     /// Path of the MCP endpoint, `/mcp`.
     pub mcp_path: String,
 }
@@ -99,6 +101,7 @@ impl Urls {
                 .as_ref()
                 .map(|p| format!("/{}", p.trim_matches('/')))
                 .unwrap_or_default(),
+            endpoint_prefix: behaviour.endpoint_path_prefix.clone().unwrap_or_default(),
             mcp_path: MCP_PATH.into(),
         }
     }
@@ -107,9 +110,16 @@ impl Urls {
         format!("{}{}", self.as_origin, self.issuer_path)
     }
 
-    /// An endpoint of the authorization server, below the issuer (`/token` gives `{issuer}/token`).
+    /// An endpoint of the authorization server, below the issuer (`/token` gives `{issuer}/token`,
+    /// or `{issuer}/oauth/token` with the endpoint prefix `/oauth`).
     pub fn endpoint(&self, path: &str) -> String {
-        format!("{}{}", self.issuer(), path)
+        format!("{}{}{path}", self.issuer(), self.endpoint_prefix)
+    }
+
+    /// The path an endpoint is routed at on the issuer's origin (`/token` gives
+    /// `{issuer path}{endpoint prefix}/token`).
+    pub fn endpoint_path(&self, path: &str) -> String {
+        format!("{}{}{path}", self.issuer_path, self.endpoint_prefix)
     }
 
     /// Where the broken `token_passthrough` server forwards the client's token (nothing is served
@@ -291,6 +301,8 @@ mod tests {
         let urls = Urls::new("http://127.0.0.1:1", "http://127.0.0.1:2", None, &legacy);
         assert_eq!(urls.issuer(), "http://127.0.0.1:2");
         assert_eq!(urls.served_prm_url(&legacy), None);
+        assert_eq!(urls.token_endpoint(), "http://127.0.0.1:2/oauth/token");
+        assert_eq!(urls.endpoint_path("/device"), "/oauth/device");
 
         let custom = Behaviour {
             prm_custom_path: Some("/custom/metadata/location.json".into()),

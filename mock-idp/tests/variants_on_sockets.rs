@@ -229,7 +229,9 @@ fn s256(verifier: &str) -> String {
 }
 
 /// The whole 2025-03-26 layout on the MCP origin: metadata, registration, authorization, token
-/// and the MCP endpoint, with no protected resource metadata and a challenge that names none.
+/// and the MCP endpoint, with no protected resource metadata and a challenge that names none. The
+/// metadata names endpoints under `/oauth/` (as the official scenario does), so the default paths
+/// a client would guess without reading it answer 404.
 #[tokio::test]
 async fn legacy_layout_puts_the_authorization_server_on_the_mcp_origin() {
     let deployment = start(&["legacy-2025-03-26"]).await;
@@ -250,8 +252,21 @@ async fn legacy_layout_puts_the_authorization_server_on_the_mcp_origin() {
         ("token_endpoint", "/token"),
         ("registration_endpoint", "/register"),
     ] {
-        assert_eq!(doc[field], format!("{mcp_origin}{path}"), "{field}");
+        assert_eq!(doc[field], format!("{mcp_origin}/oauth{path}"), "{field}");
     }
+    assert_eq!(ready.token_endpoint, format!("{mcp_origin}/oauth/token"));
+    for path in ["/token", "/register"] {
+        let response = http
+            .post(format!("{mcp_origin}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "POST {path}");
+    }
+    assert_eq!(
+        status(&http, &format!("{mcp_origin}/authorize?response_type=code")).await,
+        404
+    );
     for path in [
         "/.well-known/oauth-protected-resource/mcp",
         "/.well-known/oauth-protected-resource",
@@ -267,8 +282,9 @@ async fn legacy_layout_puts_the_authorization_server_on_the_mcp_origin() {
     deployment.shutdown().await;
 }
 
-/// The 2025-03-26 fallback a client takes: 401 without `resource_metadata`, then register,
-/// authorize and exchange the code at the default paths of the MCP origin, then an MCP request.
+/// The 2025-03-26 flow a client takes: 401 without `resource_metadata`, then register, authorize
+/// and exchange the code at the endpoints the deployment serves on the MCP origin (the metadata's,
+/// or the default paths without metadata), then an MCP request.
 async fn fallback_flow_on_the_mcp_origin(
     http: &reqwest::Client,
     ready: &mcp_authlab_mock_idp::ReadyInfo,
@@ -289,10 +305,22 @@ async fn fallback_flow_on_the_mcp_origin(
     assert!(challenge.starts_with("Bearer"), "{challenge}");
     assert!(!challenge.contains("resource_metadata"), "{challenge}");
 
-    // Register, authorize and exchange the code, all at the default paths of the MCP origin.
+    // Register, authorize and exchange the code, all on the MCP origin.
+    for endpoint in [
+        &ready.authorization_endpoint,
+        &ready.token_endpoint,
+        ready.registration_endpoint.as_ref().expect("registration"),
+    ] {
+        assert!(endpoint.starts_with(&mcp_origin), "{endpoint}");
+    }
     let redirect_uri = "http://127.0.0.1:9/cb";
     let registered: Value = http
-        .post(format!("{mcp_origin}/register"))
+        .post(
+            ready
+                .registration_endpoint
+                .as_deref()
+                .expect("registration"),
+        )
         .json(&json!({
             "redirect_uris": [redirect_uri],
             "token_endpoint_auth_method": "none",
@@ -311,7 +339,7 @@ async fn fallback_flow_on_the_mcp_origin(
         .expect("client_id")
         .to_string();
     let verifier = "legacy-verifier-".repeat(4);
-    let mut authorize = Url::parse(&format!("{mcp_origin}/authorize")).unwrap();
+    let mut authorize = Url::parse(&ready.authorization_endpoint).unwrap();
     authorize
         .query_pairs_mut()
         .append_pair("response_type", "code")
@@ -330,7 +358,7 @@ async fn fallback_flow_on_the_mcp_origin(
         .map(|(_, v)| v.into_owned())
         .unwrap_or_else(|| panic!("no code in {location}"));
     let tokens: Value = http
-        .post(format!("{mcp_origin}/token"))
+        .post(&ready.token_endpoint)
         .form(&[
             ("grant_type", "authorization_code"),
             ("code", &code),

@@ -50,6 +50,7 @@ pub enum Break {
     RefreshAtNewAs,
     OfflineAccessAlways,
     RequireRefreshToken,
+    IgnoreLegacyMetadataEndpoints,
 }
 
 /// Every break: its name on the command line and what the client then does wrong.
@@ -271,6 +272,11 @@ pub const ALL: &[(Break, &str, &str)] = &[
         "require-refresh-token",
         "gives up when offline_access brought no refresh token",
     ),
+    (
+        Break::IgnoreLegacyMetadataEndpoints,
+        "ignore-legacy-metadata-endpoints",
+        "fetches the 2025-03-26 metadata, then uses the default /authorize /token /register anyway",
+    ),
 ];
 
 impl Break {
@@ -310,7 +316,7 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_round_trip() {
-        assert_eq!(ALL.len(), 44);
+        assert_eq!(ALL.len(), 45);
         for (b, name, _) in ALL {
             assert_eq!(Break::from_name(name), Some(*b));
             assert_eq!(b.name(), *name);

@@ -58,6 +58,20 @@ fn every_scenario_of_the_two_files_is_covered() {
 }
 
 #[tokio::test]
+async fn ignore_legacy_metadata_endpoints_fails_endpoints_from_metadata() {
+    // The metadata names endpoints under /oauth/: the guessed defaults answer 404, so the flow
+    // cannot complete either.
+    assert_break(
+        "ignore-legacy-metadata-endpoints",
+        "auth/2025-03-26-oauth-metadata-backcompat",
+        "endpoints-from-metadata",
+        Outcome::Fail,
+        &["client-completed-flow"],
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn prm_root_first_fails_prm_priority_order() {
     assert_break(
         "prm-root-first",

@@ -771,7 +771,7 @@ fn list_breaks_names_every_rule_of_the_brief() {
         .lines()
         .map(|l| l.split_whitespace().next().unwrap().to_string())
         .collect();
-    assert_eq!(names.len(), 44);
+    assert_eq!(names.len(), 45);
     for name in [
         "prm-root-first",
         "retry-discovery-forever",
@@ -782,6 +782,7 @@ fn list_breaks_names_every_rule_of_the_brief() {
         "no-application-type",
         "reuse-client-across-as",
         "require-refresh-token",
+        "ignore-legacy-metadata-endpoints",
     ] {
         assert!(names.iter().any(|n| n == name), "{name}");
     }

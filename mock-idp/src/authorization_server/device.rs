@@ -271,7 +271,7 @@ fn page(
     let details = details
         .map(|d| format!("<p>{}</p>\n", esc(d)))
         .unwrap_or_default();
-    let action = format!("{}/device", state.urls.issuer_path);
+    let action = state.urls.endpoint_path("/device");
     let body = format!(
         "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Device login</title></head>\n\
          <body>\n<h1>Connect a device</h1>\n{message}{details}\

@@ -32,7 +32,7 @@ pub use client_auth::{authenticate_client, AuthenticatedClient};
 /// The authorization server's routes, below the issuer's path, plus its metadata documents where
 /// the deployment's behaviour puts them on the issuer's origin.
 pub fn app(state: IdpState) -> Router {
-    let p = state.urls.issuer_path.clone();
+    let p = state.urls.endpoint_path("");
     let mut router = Router::new()
         .route(&format!("{p}/jwks"), only_get(jwks::jwks))
         .route(

@@ -85,13 +85,14 @@ const ISSUER_MISMATCH: Variant = Variant {
 const LEGACY: Variant = Variant {
     name: "legacy-2025-03-26",
     kind: Unusual,
-    description: "2025-03-26 layout: authorization server on the MCP origin, default /authorize /token /register, no protected resource metadata",
+    description: "2025-03-26 layout: authorization server on the MCP origin, its metadata at <MCP origin>/.well-known/oauth-authorization-server naming endpoints under /oauth/ (as the official scenario does: a client that ignores the metadata and guesses /authorize /token /register gets 404), no protected resource metadata",
     requirement: "C-ASM-0326",
     reference: "MCP 2025-03-26 Server Metadata Discovery, Fallbacks for Servers without Metadata Discovery",
     group: "metadata location",
     target: AuthorizationServer,
     apply: |b| {
         b.legacy_2025_03_26_layout = true;
+        b.endpoint_path_prefix = Some("/oauth".into());
         b.prm_at_path = false;
         b.prm_at_root = false;
         b.challenge_resource_metadata = false;
@@ -109,6 +110,8 @@ const LEGACY_NO_METADATA: Variant = Variant {
     apply: |b| {
         (LEGACY.apply)(b);
         b.metadata_location = MetadataLocation::Nowhere;
+        // Nothing names other endpoints: the defaults are the endpoints.
+        b.endpoint_path_prefix = None;
         // Without metadata there is no issuer to compare an `iss` with (RFC 9207 §2.4): the
         // official fallback scenario redirects with `code` and `state` only.
         b.iss_parameter = crate::behaviour::IssParameter::Omitted;

@@ -685,6 +685,55 @@ pub fn legacy_default_endpoints(obs: &Observation) -> Finding {
     }
 }
 
+/// `endpoints-from-metadata` (C-ASM-0326, "Server Metadata Discovery": with metadata, its
+/// endpoints are the ones to use): the client sent its authorization request to the
+/// `authorization_endpoint` the 2025-03-26 metadata named, and guessed none of the default
+/// `/authorize`, `/token`, `/register` where the metadata named other endpoints.
+pub fn legacy_endpoints_from_metadata(obs: &Observation) -> Finding {
+    let base = legacy_base(obs);
+    let advertised = [
+        ("GET", "/authorize", Some(&obs.ready.authorization_endpoint)),
+        ("POST", "/token", Some(&obs.ready.token_endpoint)),
+        (
+            "POST",
+            "/register",
+            obs.ready.registration_endpoint.as_ref(),
+        ),
+    ];
+    let guessed: Vec<Request<'_>> = advertised
+        .iter()
+        .filter(|(_, path, named)| named.is_none_or(|named| **named != format!("{base}{path}")))
+        .flat_map(|(method, path, _)| legacy_requests(obs, method, path))
+        .collect();
+    if !guessed.is_empty() {
+        return Finding::violated(format!(
+            "the metadata names {} as the authorization endpoint and {} as the token endpoint, \
+             but the client guessed the defaults: {}",
+            obs.ready.authorization_endpoint,
+            obs.ready.token_endpoint,
+            shown_list(obs, &guessed)
+        ));
+    }
+    let used: Vec<Request<'_>> = obs
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.method() == "GET" && url_without_query(obs, r) == obs.ready.authorization_endpoint
+        })
+        .collect();
+    match used.first() {
+        Some(first) => Finding::met(format!(
+            "the client used the authorization endpoint the metadata named: {}",
+            shown(obs, first)
+        )),
+        None => Finding::violated(format!(
+            "the client never sent an authorization request to {}, the endpoint the metadata \
+             named",
+            obs.ready.authorization_endpoint
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -1280,5 +1329,48 @@ mod tests {
         let mut no_defaults = legacy();
         get(&mut no_defaults, Mcp, RFC8414, 404);
         assert!(legacy_default_endpoints(&no_defaults).is_violated());
+    }
+
+    /// The official layout: the 2025-03-26 metadata names endpoints under `/oauth/`.
+    fn legacy_under_oauth() -> Observation {
+        let mut obs = legacy();
+        obs.ready.authorization_endpoint = format!("{MCP}/oauth/authorize");
+        obs.ready.token_endpoint = format!("{MCP}/oauth/token");
+        obs.ready.registration_endpoint = Some(format!("{MCP}/oauth/register"));
+        obs
+    }
+
+    #[test]
+    fn legacy_endpoints_come_from_the_metadata() {
+        let mut good = legacy_under_oauth();
+        get(&mut good, Mcp, RFC8414, 200);
+        request(Mcp, "POST", "/oauth/register")
+            .status(201)
+            .push(&mut good);
+        request(Mcp, "GET", "/oauth/authorize?response_type=code")
+            .status(302)
+            .push(&mut good);
+        request(Mcp, "POST", "/oauth/token").push(&mut good);
+        let finding = legacy_endpoints_from_metadata(&good);
+        assert!(finding.is_met(), "{finding:?}");
+
+        // Valid metadata fetched, then ignored: the defaults guessed (404 here).
+        let mut bad = legacy_under_oauth();
+        get(&mut bad, Mcp, RFC8414, 200);
+        request(Mcp, "POST", "/register").status(404).push(&mut bad);
+        let finding = legacy_endpoints_from_metadata(&bad);
+        assert!(finding.is_violated(), "{finding:?}");
+        assert!(finding.message().contains("/register"), "{finding:?}");
+
+        // Nothing sent at all: never met.
+        let mut idle = legacy_under_oauth();
+        get(&mut idle, Mcp, RFC8414, 200);
+        assert!(legacy_endpoints_from_metadata(&idle).is_violated());
+
+        // Metadata that names the defaults: using them is using the metadata.
+        let mut defaults = legacy();
+        get(&mut defaults, Mcp, RFC8414, 200);
+        legacy_flow(&mut defaults);
+        assert!(legacy_endpoints_from_metadata(&defaults).is_met());
     }
 }

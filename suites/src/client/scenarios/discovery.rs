@@ -127,6 +127,16 @@ const LEGACY_METADATA_AT_BASE_URL: Check<Observation> = Check {
     run: d::legacy_metadata_at_base_url,
 };
 
+const LEGACY_ENDPOINTS_FROM_METADATA: Check<Observation> = Check {
+    id: "endpoints-from-metadata",
+    level: Level::Must,
+    requirement: "C-ASM-0326",
+    section: "MCP 2025-03-26 Server Metadata Discovery (the endpoints come from the metadata; the \
+              defaults are only for servers without metadata); RFC 8414 §2",
+    versions: ONLY_2025_03_26,
+    run: d::legacy_endpoints_from_metadata,
+};
+
 const LEGACY_DEFAULT_ENDPOINTS: Check<Observation> = Check {
     id: "default-endpoints-after-metadata",
     level: Level::Must,
@@ -256,7 +266,8 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario {
             id: "auth/2025-03-26-oauth-metadata-backcompat",
             description: "2025-03-26 layout: no PRM, the authorization server on the MCP origin, \
-                          metadata at <MCP origin>/.well-known/oauth-authorization-server",
+                          metadata at <MCP origin>/.well-known/oauth-authorization-server naming \
+                          endpoints under /oauth/ (the defaults answer 404)",
             official: true,
             versions: ONLY_2025_03_26,
             variants: &["legacy-2025-03-26"],
@@ -265,7 +276,11 @@ pub fn scenarios() -> Vec<Scenario> {
             tls: false,
             expectation: Expectation::Complete,
             timeout: None,
-            checks: with_pkce(vec![LEGACY_METADATA_AT_BASE_URL, CLIENT_COMPLETED]),
+            checks: with_pkce(vec![
+                LEGACY_METADATA_AT_BASE_URL,
+                LEGACY_ENDPOINTS_FROM_METADATA,
+                CLIENT_COMPLETED,
+            ]),
         },
         Scenario {
             id: "auth/2025-03-26-oauth-endpoint-fallback",

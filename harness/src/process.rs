@@ -55,6 +55,14 @@ fn read_bounded_line(reader: &mut impl BufRead) -> std::io::Result<Option<String
     if read == 0 {
         return Ok(None);
     }
+    // A line of exactly the limit ending in CRLF: the `\r` was the extra byte read, its `\n` is next.
+    if line.len() == MAX_LINE_BYTES + 1
+        && line.last() == Some(&b'\r')
+        && reader.fill_buf()?.first() == Some(&b'\n')
+    {
+        reader.consume(1);
+        line.push(b'\n');
+    }
     let complete = line.last() == Some(&b'\n');
     if complete {
         line.pop();
@@ -276,11 +284,22 @@ mod tests {
         assert_eq!(lines[3], "after");
         assert_eq!(lines[4], "no newline at the end");
 
-        // Exactly the limit is not cut.
+        // Exactly the limit is not cut, with LF or CRLF.
         let exact = "y".repeat(MAX_LINE_BYTES);
-        let mut reader = std::io::Cursor::new(format!("{exact}\n").into_bytes());
+        let mut reader = std::io::Cursor::new(format!("{exact}\n{exact}\r\nz").into_bytes());
         assert_eq!(read_bounded_line(&mut reader).unwrap().unwrap(), exact);
+        assert_eq!(read_bounded_line(&mut reader).unwrap().unwrap(), exact);
+        assert_eq!(read_bounded_line(&mut reader).unwrap().unwrap(), "z");
         assert_eq!(read_bounded_line(&mut reader).unwrap(), None);
+
+        // A multibyte character across the cut is dropped whole, never split.
+        let multibyte = format!("{}é{}\n", "a".repeat(MAX_LINE_BYTES - 1), "b".repeat(10));
+        let mut reader = std::io::Cursor::new(multibyte.into_bytes());
+        let cut = read_bounded_line(&mut reader).unwrap().unwrap();
+        assert_eq!(
+            cut,
+            format!("{}{TRUNCATED_MARK}", "a".repeat(MAX_LINE_BYTES - 1))
+        );
     }
 
     #[test]

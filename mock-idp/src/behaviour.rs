@@ -168,6 +168,9 @@ pub struct Behaviour {
     /// whatever `prm_at_path` and `prm_at_root` say; the challenges' `resource_metadata` names it
     /// (RFC 9728 §5.1). See [`Behaviour::validate`] for the paths accepted.
     pub prm_custom_path: Option<String>,
+    /// The PRM URLs answer `307 Temporary Redirect` to [`crate::urls::PRM_REDIRECT_TARGET`] on the
+    /// MCP origin, where the document is served (RFC 9110 §15.4.8).
+    pub prm_redirect: bool,
     /// The PRM `resource` names another server than the one it was fetched for (RFC 9728 §3.3).
     pub prm_resource_mismatch: bool,
     pub challenge_resource_metadata: bool,
@@ -276,6 +279,7 @@ impl Default for Behaviour {
             prm_at_path: true,
             prm_at_root: false,
             prm_custom_path: None,
+            prm_redirect: false,
             prm_resource_mismatch: false,
             challenge_resource_metadata: true,
             challenge_scope: true,
@@ -359,6 +363,13 @@ impl Behaviour {
         }
         if let Some(prefix) = &self.endpoint_path_prefix {
             validate_plain_path("endpoint_path_prefix", prefix)?;
+            if self.legacy_2025_03_26_layout && !self.serve_rfc8414 {
+                return Err(format!(
+                    "endpoint_path_prefix = {prefix:?} in the 2025-03-26 layout without RFC 8414 \
+                     metadata: a 2025-03-26 client could find neither the metadata nor the \
+                     endpoints (use legacy-2025-03-26-no-metadata for the defaults)"
+                ));
+            }
         }
         if let Some(path) = &self.prm_custom_path {
             validate_plain_path("prm_custom_path", path)?;
@@ -538,6 +549,28 @@ mod tests {
         };
         assert!(legacy.validate().unwrap_err().contains("2025-03-26"));
         assert_eq!(Behaviour::default().prm_custom_path, None);
+    }
+
+    #[test]
+    fn validate_refuses_endpoints_a_2025_03_26_client_cannot_find() {
+        let legacy = crate::variants::behaviour_for(&["legacy-2025-03-26"]).unwrap();
+        assert_eq!(legacy.validate(), Ok(()));
+        let without_rfc8414 = Behaviour {
+            serve_rfc8414: false,
+            ..legacy.clone()
+        };
+        assert!(without_rfc8414
+            .validate()
+            .unwrap_err()
+            .contains("endpoint_path_prefix"));
+        let bad_prefix = Behaviour {
+            endpoint_path_prefix: Some("oauth".into()),
+            ..legacy
+        };
+        assert!(bad_prefix
+            .validate()
+            .unwrap_err()
+            .contains("start with '/'"));
     }
 
     #[test]

@@ -333,6 +333,9 @@ fn body_text(bytes: &[u8], headers: &HeaderMap) -> Option<String> {
 pub fn classify(state: &IdpState, role: Role, path: &str) -> Endpoint {
     if path.contains("/.well-known/oauth-protected-resource")
         || (role == Role::McpServer && state.behaviour.prm_custom_path.as_deref() == Some(path))
+        || (role == Role::McpServer
+            && state.behaviour.prm_redirect
+            && path == crate::urls::PRM_REDIRECT_TARGET)
     {
         return Endpoint::ProtectedResourceMetadata;
     }

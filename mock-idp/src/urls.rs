@@ -60,6 +60,9 @@ pub fn is_loopback_host(host: &Host<&str>) -> bool {
 /// Path, below the issuer, of the "upstream API" a token-passthrough server forwards tokens to.
 pub const UPSTREAM_API_PATH: &str = "/upstream-api";
 
+/// Where the `prm-redirected` variant's well-known PRM URLs redirect to (on the MCP origin).
+pub const PRM_REDIRECT_TARGET: &str = "/metadata/protected-resource.json";
+
 /// Path of the MCP endpoint of every deployment.
 pub const MCP_PATH: &str = "/mcp";
 

@@ -119,9 +119,13 @@ async fn answer(request: RequestBuilder, what: &str) -> (u16, String) {
 fn endpoints(ready: &ReadyInfo) -> Vec<String> {
     let mut urls = vec![
         ready.mcp_url.clone(),
-        ready.issuer.clone() + "/authorize",
-        ready.issuer.clone() + "/authorize/decision",
-        ready.issuer.clone() + "/device",
+        // Where the deployment serves them (under /oauth/ in the 2025-03-26 layout).
+        ready.authorization_endpoint.clone(),
+        ready.authorization_endpoint.clone() + "/decision",
+        ready
+            .device_authorization_endpoint
+            .trim_end_matches("_authorization")
+            .to_string(),
         ready.authorization_server_metadata_url.clone(),
         ready.token_endpoint.clone(),
         ready.jwks_uri.clone(),

@@ -76,6 +76,31 @@ async fn the_correct_mock_server_passes_every_scenario() {
     }
 }
 
+/// A server whose metadata URLs redirect (307, same origin) is as usable as one that serves them:
+/// the probes follow the redirect, as the SDKs' HTTP clients do, and the report shows the hop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirected_metadata_is_followed_and_the_hop_is_shown() {
+    let keys = Arc::new(Keys::new());
+    let results = run(&["prm-redirected"], &keys).await;
+    assert!(not_passing(&results).is_empty(), "{}", explain(&results));
+    // A 307 from a well-known URL, then the document at its Location, in the same trace.
+    let followed = results.iter().any(|r| {
+        r.trace.windows(2).any(|pair| {
+            pair[0].status == 307
+                && pair[0]
+                    .url
+                    .contains("/.well-known/oauth-protected-resource")
+                && pair[0].response_headers.get("location") == Some(&pair[1].url)
+                && pair[1].status == 200
+        })
+    });
+    assert!(
+        followed,
+        "no followed redirect in any scenario's trace: {:#?}",
+        results.iter().map(|r| &r.trace).collect::<Vec<_>>()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_broken_server_fails_exactly_the_scenarios_of_its_rule() {
     const TOKEN_SCENARIOS: &[&str] = &[

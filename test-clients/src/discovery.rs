@@ -65,7 +65,10 @@ async fn discover_once(
             let url = format!("{base}/.well-known/oauth-authorization-server");
             let auth_server = match as_metadata::fetch(http, std::slice::from_ref(&url)).await? {
                 Some(_) if breaks.has(Break::IgnoreLegacyMetadataEndpoints) => {
-                    log::step("(break) metadata found, default endpoints used anyway");
+                    log::step(
+                        "BREAK ignore-legacy-metadata-endpoints: metadata found, using the \
+                         default endpoints anyway",
+                    );
                     as_metadata::legacy_defaults(base)
                 }
                 Some((url, doc)) => as_metadata::from_document(&doc, &url, base, breaks)?,

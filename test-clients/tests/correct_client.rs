@@ -381,6 +381,17 @@ async fn legacy_2025_03_26_layout() {
     assert!(r.requested("/.well-known/oauth-protected-resource/mcp"));
     assert!(r.requested("/.well-known/oauth-authorization-server"));
     assert_eq!(r.registration_requests().len(), 1, "{}", r.describe());
+    // The endpoints the metadata names (under /oauth/), never the guessed defaults.
+    assert!(
+        r.requested("/oauth/register") && r.requested("/oauth/token"),
+        "{}",
+        r.describe()
+    );
+    assert!(
+        !r.requested("/register") && !r.requested("/token"),
+        "{}",
+        r.describe()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

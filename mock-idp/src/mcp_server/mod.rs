@@ -28,6 +28,7 @@ use axum::routing::{delete, get, post};
 use axum::Router;
 
 use crate::state::IdpState;
+use crate::urls;
 
 pub use auth::AuthFailure;
 pub use challenge::Challenge;
@@ -62,14 +63,28 @@ fn prm_routes(state: &IdpState) -> Router<IdpState> {
     let cors = state.behaviour.prm_cors;
     let paths = prm::paths(state);
     let mut router = Router::new();
+    let redirect = state.behaviour.prm_redirect;
     for path in &paths {
-        let route = get(prm::metadata).fallback(prm::method_not_allowed);
+        let route = if redirect {
+            get(prm::redirect).fallback(prm::method_not_allowed)
+        } else {
+            get(prm::metadata).fallback(prm::method_not_allowed)
+        };
         let route = if cors {
             route.options(cors::preflight)
         } else {
             route
         };
         router = router.route(path, route);
+    }
+    if redirect && !paths.is_empty() {
+        let route = get(prm::metadata).fallback(prm::method_not_allowed);
+        let route = if cors {
+            route.options(cors::preflight)
+        } else {
+            route
+        };
+        router = router.route(urls::PRM_REDIRECT_TARGET, route);
     }
     // `route_layer` on a router without routes panics (and there is nothing to add CORS to).
     if cors && !paths.is_empty() {

@@ -107,6 +107,12 @@ pub async fn metadata(State(state): State<IdpState>) -> Response {
     Json(doc).into_response()
 }
 
+/// `GET` of a well-known URL under `prm-redirected`: 307 to the document on the same origin.
+pub async fn redirect(State(state): State<IdpState>) -> Response {
+    let target = format!("{}{}", state.urls.mcp_origin, urls::PRM_REDIRECT_TARGET);
+    (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, target)]).into_response()
+}
+
 /// A wrong method on a metadata URL: 405 with `Allow` and an OAuth error body.
 pub async fn method_not_allowed() -> Response {
     let mut response = OAuthError::invalid_request(
@@ -129,6 +135,26 @@ mod tests {
 
     const AT_PATH: &str = "/.well-known/oauth-protected-resource/mcp";
     const AT_ROOT: &str = "/.well-known/oauth-protected-resource";
+
+    #[tokio::test]
+    async fn the_redirected_variant_sends_the_well_known_url_to_the_document() {
+        let state = IdpState::for_tests(&["prm-redirected"]);
+        let response = get(&state, AT_PATH).await;
+        assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
+        assert_eq!(
+            response.headers()["location"],
+            format!("{}{}", state.urls.mcp_origin, urls::PRM_REDIRECT_TARGET).as_str()
+        );
+        let response = get(&state, urls::PRM_REDIRECT_TARGET).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(json(response).await["resource"], state.urls.resource());
+        // Without the variant there is nothing at the target.
+        let plain = IdpState::for_tests(&[]);
+        assert_eq!(
+            get(&plain, urls::PRM_REDIRECT_TARGET).await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
 
     #[tokio::test]
     async fn served_at_the_path_inserted_url_with_resource_and_issuer() {

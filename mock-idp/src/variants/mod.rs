@@ -191,6 +191,7 @@ mod tests {
             "prm-root-only",
             "prm-resource-mismatch",
             "challenge-without-resource-metadata",
+            "prm-redirected",
             "legacy-2025-03-26",
             "legacy-2025-03-26-no-metadata",
             "wrong-state",

@@ -5,6 +5,7 @@ pub(super) const ALL: &[&Variant] = &[
     &PRM_ROOT_ONLY,
     &PRM_RESOURCE_MISMATCH,
     &NO_RESOURCE_METADATA,
+    &PRM_REDIRECTED,
 ];
 
 const PRM_MISSING: Variant = Variant {
@@ -57,4 +58,15 @@ const NO_RESOURCE_METADATA: Variant = Variant {
     group: "challenge",
     target: McpServer,
     apply: |b| b.challenge_resource_metadata = false,
+};
+
+const PRM_REDIRECTED: Variant = Variant {
+    name: "prm-redirected",
+    kind: Unusual,
+    description: "the protected resource metadata URLs answer 307 to /metadata/protected-resource.json on the same origin, where the document is (a client or probe that follows no redirect finds nothing)",
+    requirement: "S-PRM-1",
+    reference: "RFC 9728 §3; RFC 9110 §15.4.8",
+    group: "prm location",
+    target: McpServer,
+    apply: |b| b.prm_redirect = true,
 };

@@ -1,8 +1,10 @@
 //! Sending the probes of a scenario's steps and recording what came back.
 //!
-//! Every request has a timeout, follows no redirect, and reads at most
+//! Every request has a timeout and reads at most
 //! [`MAX_BODY_BYTES`](super::observation::MAX_BODY_BYTES) of the body; an event stream is read
-//! until its first JSON-RPC response (a server may keep the stream open).
+//! until its first JSON-RPC response (a server may keep the stream open). MCP requests follow no
+//! redirect; metadata requests follow up to [`MAX_METADATA_REDIRECTS`] to the same host or a
+//! loopback one, as the SDKs' HTTP clients do, each hop recorded as a probe of its own.
 
 use std::time::{Duration, Instant};
 
@@ -23,6 +25,9 @@ use super::tokens::TokenSource;
 
 /// The most authorization servers of one PRM that are probed.
 const MAX_AUTHORIZATION_SERVERS: usize = 4;
+
+/// The most redirects one metadata request follows.
+pub const MAX_METADATA_REDIRECTS: usize = 3;
 
 /// An HTTP client for probes.
 #[derive(Debug, Clone)]
@@ -262,6 +267,8 @@ async fn unauthenticated(ctx: &StepContext<'_>, obs: &mut ServerObservation) {
 /// default origin), so that the CORS headers of the answer can be judged.
 pub const BROWSER_ORIGIN: &str = "http://localhost:6274";
 
+/// GETs a metadata document, following redirects (see the module docs): the probe where it ends
+/// carries `label`, each hop before it `<label> (redirect N)`.
 async fn get_json(
     ctx: &StepContext<'_>,
     obs: &mut ServerObservation,
@@ -269,13 +276,46 @@ async fn get_json(
     to: &'static str,
     url: &str,
 ) {
-    let headers = vec![
+    let headers: Vec<(String, String)> = vec![
         ("accept".into(), "application/json".into()),
         ("origin".into(), BROWSER_ORIGIN.into()),
     ];
-    ctx.prober
-        .send(obs, label, to, reqwest::Method::GET, url, headers, None)
-        .await;
+    let mut url = url.to_string();
+    for hop in 1..=MAX_METADATA_REDIRECTS + 1 {
+        let probed = ctx
+            .prober
+            .send(
+                obs,
+                label,
+                to,
+                reqwest::Method::GET,
+                &url,
+                headers.clone(),
+                None,
+            )
+            .await;
+        let Some(next) = redirect_target(probed).filter(|_| hop <= MAX_METADATA_REDIRECTS) else {
+            return;
+        };
+        obs.probes.last_mut().expect("just sent").label = format!("{label} (redirect {hop})");
+        url = next;
+    }
+}
+
+/// Where a metadata probe's redirect leads, when it is one to follow: a 3xx with a `Location` that
+/// resolves to an http(s) URL on the same host or a loopback one.
+fn redirect_target(probed: &Probed) -> Option<String> {
+    let response = probed.ok()?;
+    if !matches!(response.status, 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let from = url::Url::parse(&probed.url).ok()?;
+    let next = from.join(response.header("location")?).ok()?;
+    let same_host = next.host_str() == from.host_str();
+    let loopback = next
+        .host()
+        .is_some_and(|h| mcp_authlab_mock_idp::urls::is_loopback_host(&h));
+    (matches!(next.scheme(), "http" | "https") && (same_host || loopback)).then(|| next.into())
 }
 
 async fn protected_resource_metadata(ctx: &StepContext<'_>, obs: &mut ServerObservation) {
@@ -559,6 +599,55 @@ async fn session_without_token(ctx: &StepContext<'_>, obs: &mut ServerObservatio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn answered(url: &str, status: u16, location: Option<&str>) -> Probed {
+        Probed {
+            seq: 1,
+            label: "prm".into(),
+            to: "mcp_server",
+            method: "GET".into(),
+            url: url.into(),
+            request_headers: Vec::new(),
+            request_body: None,
+            response: Ok(ProbeResponse {
+                status,
+                headers: location
+                    .map(|l| vec![("location".to_string(), l.to_string())])
+                    .unwrap_or_default(),
+                body: String::new(),
+            }),
+            duration_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_metadata_redirect_is_followed_only_to_the_same_or_a_loopback_host() {
+        let from = "https://mcp.example.com/.well-known/oauth-protected-resource/mcp";
+        // Relative, on the same host: followed.
+        assert_eq!(
+            redirect_target(&answered(from, 307, Some("/meta/prm.json"))).as_deref(),
+            Some("https://mcp.example.com/meta/prm.json")
+        );
+        // To a loopback host: followed.
+        assert_eq!(
+            redirect_target(&answered(from, 302, Some("http://127.0.0.1:9/prm"))).as_deref(),
+            Some("http://127.0.0.1:9/prm")
+        );
+        // Another host, another scheme, no Location, not a redirect: not followed.
+        assert_eq!(
+            redirect_target(&answered(from, 301, Some("https://elsewhere.example/prm"))),
+            None
+        );
+        assert_eq!(
+            redirect_target(&answered(from, 302, Some("ftp://mcp.example.com/prm"))),
+            None
+        );
+        assert_eq!(redirect_target(&answered(from, 307, None)), None);
+        assert_eq!(
+            redirect_target(&answered(from, 200, Some("/meta/prm.json"))),
+            None
+        );
+    }
 
     #[test]
     fn an_event_stream_is_complete_at_its_first_response() {

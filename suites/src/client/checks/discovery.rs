@@ -700,18 +700,23 @@ pub fn legacy_endpoints_from_metadata(obs: &Observation) -> Finding {
             obs.ready.registration_endpoint.as_ref(),
         ),
     ];
-    let guessed: Vec<Request<'_>> = advertised
+    let guessed: Vec<String> = advertised
         .iter()
         .filter(|(_, path, named)| named.is_none_or(|named| **named != format!("{base}{path}")))
-        .flat_map(|(method, path, _)| legacy_requests(obs, method, path))
+        .flat_map(|(method, path, named)| {
+            let instead = match named {
+                Some(named) => format!("the metadata names {named}"),
+                None => "the metadata names none".to_string(),
+            };
+            legacy_requests(obs, method, path)
+                .into_iter()
+                .map(move |r| format!("{} ({instead})", shown(obs, &r)))
+        })
         .collect();
     if !guessed.is_empty() {
         return Finding::violated(format!(
-            "the metadata names {} as the authorization endpoint and {} as the token endpoint, \
-             but the client guessed the defaults: {}",
-            obs.ready.authorization_endpoint,
-            obs.ready.token_endpoint,
-            shown_list(obs, &guessed)
+            "the client fetched the metadata but guessed the default endpoints: {}",
+            guessed.join("; ")
         ));
     }
     let used: Vec<Request<'_>> = obs
@@ -1361,6 +1366,23 @@ mod tests {
         let finding = legacy_endpoints_from_metadata(&bad);
         assert!(finding.is_violated(), "{finding:?}");
         assert!(finding.message().contains("/register"), "{finding:?}");
+
+        // The authorization endpoint from the metadata, then a guessed token endpoint.
+        let mut half = legacy_under_oauth();
+        get(&mut half, Mcp, RFC8414, 200);
+        request(Mcp, "GET", "/oauth/authorize?response_type=code")
+            .status(302)
+            .push(&mut half);
+        request(Mcp, "POST", "/token").status(404).push(&mut half);
+        let finding = legacy_endpoints_from_metadata(&half);
+        assert!(finding.is_violated(), "{finding:?}");
+        assert!(
+            finding
+                .message()
+                .contains("/token -> 404 (the metadata names")
+                && finding.message().contains("/oauth/token)"),
+            "{finding:?}"
+        );
 
         // Nothing sent at all: never met.
         let mut idle = legacy_under_oauth();

@@ -1,6 +1,7 @@
 //! `mcp-authlab authserver`: inspects an authorization server the way MCP clients will, one libtest
 //! trial per scenario, then prints the verdict per spec version and writes the reports.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -10,7 +11,9 @@ use mcp_authlab_reports::SpecVersion;
 use mcp_authlab_suites::authserver::run::{
     AuthServerRunOptions, AuthServerTarget, ClientCredentials, DEFAULT_PROBE_TIMEOUT,
 };
-use mcp_authlab_suites::authserver::trials::AuthServerRunner;
+use mcp_authlab_suites::authserver::scenarios;
+use mcp_authlab_suites::authserver::trials::{select_scenarios, AuthServerRunner};
+use mcp_authlab_suites::expected_failures::ExpectedFailures;
 
 use crate::exit;
 use crate::report_args::{self, ReportTarget};
@@ -27,10 +30,15 @@ What it does:
   and looks at the token's audience (the token is never printed). It ends with a verdict per
   MCP version.
 
+With --expected-failures FILE, the `authserver:` list of that file (same format as the
+`client:` and `server:` lists: `scenario` or `scenario:check-id`) names the failures to accept,
+and an entry that passes is stale.
+
 Exit status:
-  0  nothing failed or warned
-  1  conformance failures (a check failed or warned)
-  2  usage error (bad flag or URL, bad report path)
+  0  nothing failed or warned beyond the expected failures, and no entry is stale
+  1  conformance failures (a check failed or warned, not expected) or a stale entry
+  2  usage error (bad flag or URL, unknown scenario, bad expected-failures file, bad report
+     path)
   3  the harness failed: nothing answers at the issuer, a check crashed, a report could not be
      written";
 
@@ -62,6 +70,9 @@ pub struct AuthServerArgs {
     /// Register a throw-away public client by dynamic client registration.
     #[arg(long)]
     register: bool,
+    /// Run only this scenario (repeatable; see `mcp-authlab list --suite authserver`).
+    #[arg(long = "scenario", value_name = "ID")]
+    scenarios: Vec<String>,
     /// Judge the scenarios that are not per version against this MCP version (2025-03-26,
     /// 2025-06-18, 2025-11-25, 2026-07-28 or `draft`; default 2026-07-28, the current revision).
     #[arg(long, value_name = "V", value_parser = parse_version)]
@@ -75,6 +86,9 @@ pub struct AuthServerArgs {
     /// Write a report: FORMAT=PATH (json, junit, markdown, html, snapshot). Repeatable.
     #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = report_args::parse_report)]
     reports: Vec<ReportTarget>,
+    /// Expected failures: the `authserver:` list of this YAML file.
+    #[arg(long, value_name = "FILE")]
+    expected_failures: Option<PathBuf>,
 }
 
 fn parse_version(value: &str) -> Result<SpecVersion, String> {
@@ -115,23 +129,45 @@ fn libtest_arguments(jobs: usize) -> Arguments {
 }
 
 pub fn run(args: AuthServerArgs) -> ExitCode {
+    let usage = |message: String| {
+        eprintln!("error: {message}");
+        ExitCode::from(exit::USAGE)
+    };
     let target = target(&args);
     if args.client_id.is_some() && target.credentials.is_none() {
-        eprintln!("error: --client-secret is empty");
-        return ExitCode::from(exit::USAGE);
+        return usage("--client-secret is empty".into());
+    }
+    let expected = match &args.expected_failures {
+        Some(path) => match ExpectedFailures::load(path) {
+            Ok(expected) => expected,
+            Err(e) => return usage(e.to_string()),
+        },
+        None => ExpectedFailures::default(),
+    };
+    let selected = match select_scenarios(&args.scenarios) {
+        Ok(selected) => selected,
+        Err(message) => return usage(message),
+    };
+    for entry in expected.authserver.unknown_entries(
+        scenarios::all()
+            .iter()
+            .map(|s| (s.id, s.checks.iter().map(|c| c.id).collect())),
+    ) {
+        eprintln!(
+            "warning: expected-failures entry `{entry}` names no known authorization-server \
+             scenario or check"
+        );
     }
     let reports = match report_args::open_reports(args.reports) {
         Ok(reports) => reports,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(exit::USAGE);
-        }
+        Err(message) => return usage(message),
     };
     let options = AuthServerRunOptions {
         spec_version: args.spec_version,
         probe_timeout: args
             .timeout
             .map_or(DEFAULT_PROBE_TIMEOUT, Duration::from_secs),
+        expected_failures: expected.authserver,
     };
     let runner = match AuthServerRunner::start(&target, options) {
         Ok(runner) => runner,
@@ -153,7 +189,7 @@ pub fn run(args: AuthServerArgs) -> ExitCode {
             .unwrap_or(1)
     });
     // The exit status comes from the results (below), not from libtest's conclusion.
-    let _ = libtest_mimic::run(&libtest_arguments(jobs), runner.trials());
+    let _ = libtest_mimic::run(&libtest_arguments(jobs), runner.trials_of(selected));
 
     println!("\nverdict per MCP version:");
     for verdict in runner.verdicts() {
@@ -166,10 +202,15 @@ pub fn run(args: AuthServerArgs) -> ExitCode {
         eprintln!("error: {message}");
         code = exit::HARNESS;
     }
+    let baseline = runner.baseline_outcome();
+    if args.expected_failures.is_some() {
+        println!();
+        print!("{baseline}");
+    }
     if runner.harness_failed() {
         eprintln!("error: the harness failed (see the scenarios in `error` above)");
         code = exit::HARNESS;
-    } else if code == exit::OK && !runner.baseline_outcome().passed() {
+    } else if code == exit::OK && !baseline.passed() {
         code = exit::FAILURES;
     }
     ExitCode::from(code)

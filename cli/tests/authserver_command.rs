@@ -291,6 +291,91 @@ fn at_2026_07_28_the_authorization_response_iss_is_judged() {
     );
 }
 
+/// CI use: `--expected-failures` (its `authserver:` list) accepts the known failures of an
+/// authorization server and reports a fixed one as stale; `--scenario` runs only what is named.
+#[test]
+fn expected_failures_and_scenario_selection() {
+    let runtime = runtime();
+    let (deployment, ready) = mock(&runtime, &["pkce-not-advertised"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = |name: &str, body: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).expect("write the expected-failures file");
+        path.display().to_string()
+    };
+    let known = file(
+        "known.yml",
+        "authserver:\n  - authserver/discovery-2025-11-25:as-pkce-s256\n  \
+         - authserver/discovery-2026-07-28:as-pkce-s256\n",
+    );
+    let stale = file(
+        "stale.yml",
+        "authserver:\n  - authserver/discovery-2025-11-25:as-pkce-s256\n  \
+         - authserver/discovery-2026-07-28:as-pkce-s256\n  - authserver/jwks\n",
+    );
+    let issuer = ready.issuer.as_str();
+    let without = authlab(&["authserver", "--issuer", issuer]);
+    let accepted = authlab(&[
+        "authserver",
+        "--issuer",
+        issuer,
+        "--expected-failures",
+        &known,
+    ]);
+    let with_stale = authlab(&[
+        "authserver",
+        "--issuer",
+        issuer,
+        "--expected-failures",
+        &stale,
+    ]);
+    let one = authlab(&[
+        "authserver",
+        "--issuer",
+        issuer,
+        "--scenario",
+        "authserver/jwks",
+    ]);
+    let unknown = authlab(&[
+        "authserver",
+        "--issuer",
+        issuer,
+        "--scenario",
+        "authserver/nope",
+    ]);
+    runtime.block_on(deployment.shutdown());
+
+    assert_eq!(without.status.code(), Some(1), "{}", text(&without));
+    assert_eq!(accepted.status.code(), Some(0), "{}", text(&accepted));
+    let stdout = String::from_utf8_lossy(&accepted.stdout);
+    assert!(
+        stdout.contains("Baseline check passed")
+            && stdout.contains("~ authserver/discovery-2025-11-25:as-pkce-s256")
+            && stdout.contains("[xfail] authserver/discovery-2026-07-28"),
+        "{stdout}"
+    );
+    assert_eq!(with_stale.status.code(), Some(1), "{}", text(&with_stale));
+    assert!(
+        String::from_utf8_lossy(&with_stale.stdout).contains("✓ authserver/jwks"),
+        "{}",
+        text(&with_stale)
+    );
+    assert_eq!(one.status.code(), Some(0), "{}", text(&one));
+    let tests: Vec<_> = String::from_utf8_lossy(&one.stdout)
+        .lines()
+        .filter(|l| l.starts_with("test "))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(tests.len(), 2, "{tests:?}"); // the scenario's line and libtest's `test result`
+    assert!(passed(&tests.join("\n"), "authserver/jwks"), "{tests:?}");
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("authserver/nope"),
+        "{}",
+        text(&unknown)
+    );
+}
+
 /// The explicit issuer rule of 2026-07-28: an issuer given with a trailing slash the metadata
 /// does not have is not identical (no normalisation), and the message says so.
 #[test]

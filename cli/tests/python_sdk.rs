@@ -11,57 +11,22 @@
 
 mod support;
 
-use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use mcp_authlab_harness::process::ProcessGroup;
 use mcp_authlab_mock_idp::trace::{Role, TraceEvent};
 use mcp_authlab_mock_idp::{Behaviour, Deployment, Options};
-use serde_json::Value;
-use support::tail;
+use support::adapter::{run_client, ClientRun};
+use support::targets::python_venv;
+use support::{clear_env, tail, CA_VARIABLES, CONFORMANCE_VARIABLES, PROXY_VARIABLES};
 
 /// The adapter has no overall limit of its own (every request has a 10 s timeout); a complete flow
 /// takes a few seconds, SDK import included.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(40);
-/// Proxy variables httpx would honour; the client must talk to the loopback mock directly.
-const PROXY_VARIABLES: [&str; 6] = [
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-];
 
 fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("cli/ has a parent")
-        .join("targets")
-        .join("python")
-}
-
-/// The venv's interpreter; `None` (skip) when the venv is missing outside CI, a failure inside CI.
-fn venv_python() -> Option<PathBuf> {
-    let python = target_dir().join(".venv/bin/python");
-    if python.exists() {
-        return Some(python);
-    }
-    let message = format!(
-        "the Python MCP SDK is not installed ({} is missing): run `ci/test`, or by hand \
-         `python3 -m venv targets/python/.venv && targets/python/.venv/bin/pip install --no-deps -r \
-         targets/python/requirements.txt`",
-        python.display()
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{message} (CI is set, so this is a failure, not a skip)");
-    }
-    // Written to the real stderr: libtest captures `eprintln!` of passing tests, and a skip must show.
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {message}");
-    None
+    support::targets::target_dir("python")
 }
 
 /// The base tweak the client suite applies to every deployment: the official conformance clients
@@ -75,48 +40,24 @@ fn without_cimd(behaviour: &mut Behaviour) {
     behaviour.cimd_supported = false;
 }
 
-/// What the adapter did.
-struct ClientRun {
-    /// `None` when it had to be killed.
-    status: Option<i32>,
-    result: Option<Value>,
-    stderr: String,
-}
-
-fn run_client(python: &Path, deployment: &Deployment) -> ClientRun {
+/// Runs `targets/python/client.py <mcp_url>` (no scenario, no context, no proxy, trusting the
+/// deployment's CA by `SSL_CERT_FILE`); its first stdout line is its result.
+fn run_python_client(python: &Path, deployment: &Deployment) -> ClientRun {
     let ready = deployment.ready();
-    let log_dir = tempfile::tempdir().expect("temp dir");
-    let log_path = log_dir.path().join("client.stderr");
-    let log = File::create(&log_path).expect("create the client's stderr log");
     let mut command = Command::new(python);
     command
         .arg(target_dir().join("client.py"))
         .arg(&ready.mcp_url)
-        .current_dir(target_dir())
-        .env_remove("MCP_CONFORMANCE_SCENARIO")
-        .env_remove("MCP_CONFORMANCE_CONTEXT")
-        .env_remove("SSL_CERT_DIR")
-        .stdin(Stdio::null())
-        .stderr(Stdio::from(log));
-    for variable in PROXY_VARIABLES {
-        command.env_remove(variable);
+        .current_dir(target_dir());
+    clear_env(
+        &mut command,
+        &[&CONFORMANCE_VARIABLES, &CA_VARIABLES, &PROXY_VARIABLES],
+    );
+    if let Some(ca) = &ready.ca_cert {
+        command.env("SSL_CERT_FILE", ca);
     }
-    match &ready.ca_cert {
-        Some(ca) => command.env("SSL_CERT_FILE", ca),
-        None => command.env_remove("SSL_CERT_FILE"),
-    };
-    let mut client = ProcessGroup::spawn(&mut command)
-        .unwrap_or_else(|e| panic!("could not run the Python adapter: {e}"));
-    let line = client.next_line(CLIENT_TIMEOUT).ok();
-    let status = client
-        .wait_timeout(Duration::from_secs(5))
-        .expect("wait for the Python adapter")
-        .and_then(|s| s.code());
-    ClientRun {
-        status,
-        result: line.and_then(|l| serde_json::from_str(&l).ok()),
-        stderr: std::fs::read_to_string(&log_path).unwrap_or_default(),
-    }
+    run_client(&mut command, CLIENT_TIMEOUT, |_| true)
+        .unwrap_or_else(|e| panic!("could not run the Python adapter: {e}"))
 }
 
 fn trace_summary(events: &[TraceEvent]) -> String {
@@ -150,7 +91,7 @@ fn assert_full_flow(python: &Path, tls: bool, tweaks: Vec<fn(&mut Behaviour)>) -
             ..Options::default()
         }))
         .expect("start the mock deployment");
-    let run = run_client(python, &deployment);
+    let run = run_python_client(python, &deployment);
     let events = deployment.state().trace.events();
     runtime.block_on(deployment.shutdown());
     let context = || {
@@ -162,22 +103,7 @@ fn assert_full_flow(python: &Path, tls: bool, tweaks: Vec<fn(&mut Behaviour)>) -
             trace_summary(&events)
         )
     };
-    let result = run.result.clone().unwrap_or_else(|| {
-        panic!("the adapter printed no JSON result\n{}", context());
-    });
-    assert_eq!(
-        result["ok"],
-        Value::Bool(true),
-        "the SDK did not complete the flow\n{}",
-        context()
-    );
-    assert_eq!(run.status, Some(0), "{}", context());
-    let tools = result["tools"].as_array().cloned().unwrap_or_default();
-    assert!(
-        tools.iter().any(|t| t == "test-tool"),
-        "`test-tool` is not among the listed tools {tools:?}\n{}",
-        context()
-    );
+    run.assert_completed_listing_test_tool(&context);
     assert!(
         events.iter().any(is_authorized_mcp_request),
         "no MCP request with a bearer token was accepted\n{}",
@@ -199,7 +125,7 @@ fn assert_full_flow(python: &Path, tls: bool, tweaks: Vec<fn(&mut Behaviour)>) -
 
 #[test]
 fn python_sdk_completes_the_flow_against_the_default_deployment() {
-    let Some(python) = venv_python() else { return };
+    let Some(python) = python_venv() else { return };
     let events = assert_full_flow(&python, false, Vec::new());
     // The default deployment advertises CIMD, so the SDK uses its client_metadata_url as client_id.
     let authorize = events
@@ -221,7 +147,7 @@ fn python_sdk_completes_the_flow_against_the_default_deployment() {
 
 #[test]
 fn python_sdk_registers_dynamically_when_cimd_is_not_supported() {
-    let Some(python) = venv_python() else { return };
+    let Some(python) = python_venv() else { return };
     let events = assert_full_flow(&python, false, vec![without_cimd]);
     assert!(
         events.iter().any(|e| {
@@ -234,6 +160,6 @@ fn python_sdk_registers_dynamically_when_cimd_is_not_supported() {
 
 #[test]
 fn python_sdk_completes_the_flow_over_tls_trusting_ssl_cert_file() {
-    let Some(python) = venv_python() else { return };
+    let Some(python) = python_venv() else { return };
     assert_full_flow(&python, true, Vec::new());
 }

@@ -12,44 +12,20 @@ mod matrix_support;
 mod server_suite_support;
 mod support;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use server_suite_support::{run_server_suite, SuiteRun};
+use support::targets::python_venv;
 
 /// Where the harness-minted token for "another resource" is meant to be used (the suite's constant).
 const OTHER_RESOURCE: &str = "https://other-resource.example/mcp";
 
 fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("cli/ has a parent")
-        .join("targets")
-        .join("python")
+    support::targets::target_dir("python")
 }
 
 fn baseline() -> PathBuf {
     target_dir().join("server").join("expected-failures.yml")
-}
-
-/// The venv's interpreter; `None` (skip) when the venv is missing outside CI, a failure inside CI.
-fn venv_python() -> Option<PathBuf> {
-    let python = target_dir().join(".venv/bin/python");
-    if python.exists() {
-        return Some(python);
-    }
-    let message = format!(
-        "the Python MCP SDK is not installed ({} is missing): run `ci/test`, or by hand \
-         `python3 -m venv targets/python/.venv && targets/python/.venv/bin/pip install --no-deps -r \
-         targets/python/requirements.txt`",
-        python.display()
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{message} (CI is set, so this is a failure, not a skip)");
-    }
-    // Written to the real stderr: libtest captures `eprintln!` of passing tests, and a skip must show.
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {message}");
-    None
 }
 
 /// `.venv/bin/python server/server.py EXTRA…`, relative to `targets/python/` where the suite runs
@@ -103,7 +79,7 @@ fn introspected_active_for_other_resource(run: &SuiteRun, scenario: &str) -> boo
 /// run's snapshot must match the committed `reports/matrix/python-sdk-<version>.server.json`.
 #[test]
 fn python_sdk_server_fails_exactly_its_expected_failures() {
-    let Some(python) = venv_python() else { return };
+    let Some(python) = python_venv() else { return };
     let run = run_suite(
         &python,
         &[],
@@ -167,7 +143,7 @@ fn python_sdk_server_fails_exactly_its_expected_failures() {
 /// changes: then update targets/python/README.md.
 #[test]
 fn python_sdk_default_settings_accept_a_token_for_another_resource_violating_s_tok_2() {
-    let Some(python) = venv_python() else { return };
+    let Some(python) = python_venv() else { return };
     let run = run_suite(
         &python,
         &["--unset-validate-token-resource"],
@@ -219,7 +195,7 @@ fn a_hand_started_python_server_trusting_the_idp_at_a_fixed_address_is_judged_fu
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
 
-    let Some(python) = venv_python() else { return };
+    let Some(python) = python_venv() else { return };
     let (idp_port, server_port) = (free_port(), free_port());
     let issuer = format!("http://127.0.0.1:{idp_port}");
     let url = format!("http://127.0.0.1:{server_port}/mcp");
@@ -276,7 +252,7 @@ fn a_hand_started_python_server_trusting_the_idp_at_a_fixed_address_is_judged_fu
 /// sees only the mock IdP requests its own tokens caused, although scenarios run in parallel.
 #[test]
 fn python_sdk_server_snapshots_are_identical_across_runs() {
-    let Some(python) = venv_python() else { return };
+    let Some(python) = python_venv() else { return };
     let dir = tempfile::tempdir().expect("temp dir");
     let snapshot = |name: &str| {
         let path = dir.path().join(name);

@@ -12,19 +12,16 @@
 
 mod support;
 
-use std::fs::File;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use mcp_authlab_harness::process::ProcessGroup;
 use serde_json::Value;
-use support::tail;
+use support::adapter::{self, ClientRun};
+use support::idp::{is_accepted_test_tool_call, Idp};
+use support::targets::{installed_typescript_sdk, target_dir};
+use support::{clear_env, tail, CONFORMANCE_VARIABLES};
 use url::Url;
 
-const BIN: &str = env!("CARGO_BIN_EXE_mcp-authlab");
-const READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// The adapter stops itself after 25 s; this is the backstop.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(40);
 /// The client ID metadata document URL the official conformance clients (and the adapter) use.
@@ -36,193 +33,42 @@ const CIMD_CONFIG: &str = r#"
 "https://conformance-test.local/client-metadata.json" = { client_id = "https://conformance-test.local/client-metadata.json", client_name = "test-auth-client", redirect_uris = ["http://localhost:3000/callback"], grant_types = ["authorization_code", "refresh_token"], response_types = ["code"], token_endpoint_auth_method = "none" }
 "#;
 
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("cli/ has a parent")
-        .join("targets")
-        .join("typescript")
-}
-
 /// The installed SDK's version; `None` (skip) when it is not installed outside CI, a failure in CI.
 fn installed_sdk_version() -> Option<String> {
-    let manifest = target_dir().join("node_modules/@modelcontextprotocol/sdk/package.json");
-    let text = match std::fs::read_to_string(&manifest) {
-        Ok(text) => text,
-        Err(e) => {
-            let message = format!(
-                "the TypeScript MCP SDK is not installed ({}: {e}): run `ci/test`, or by hand \
-                 `targets/typescript/install`",
-                manifest.display()
-            );
-            if std::env::var_os("CI").is_some() {
-                panic!("{message} (CI is set, so this is a failure, not a skip)");
-            }
-            // Written to the real stderr: libtest captures `eprintln!` of passing tests, and a skip
-            // must show.
-            let _ = writeln!(std::io::stderr(), "SKIPPED: {message}");
-            return None;
-        }
-    };
-    let manifest: Value = serde_json::from_str(&text).expect("the SDK's package.json is JSON");
-    Some(
-        manifest["version"]
-            .as_str()
-            .unwrap_or("unknown")
-            .to_string(),
-    )
+    installed_typescript_sdk("typescript", "the TypeScript MCP SDK")
 }
 
-/// A running `mcp-authlab idp`, in its own process group.
-struct Idp {
-    process: ProcessGroup,
-    ready: Value,
-    dir: tempfile::TempDir,
-}
-
-impl Idp {
-    fn start(args: &[&str]) -> Idp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let config = dir.path().join("config.toml");
-        std::fs::write(&config, CIMD_CONFIG).expect("write the idp config");
-        let log = File::create(dir.path().join("idp.stderr")).expect("create the idp's stderr log");
-        let mut command = Command::new(BIN);
-        command
-            .arg("idp")
-            .args(args)
-            .arg("--config")
-            .arg(&config)
-            .arg("--trace")
-            .arg(dir.path().join("trace.jsonl"))
-            .stdin(Stdio::null())
-            .stderr(Stdio::from(log));
-        let mut process = ProcessGroup::spawn(&mut command).expect("start `mcp-authlab idp`");
-        let line = process.next_line(READY_TIMEOUT).unwrap_or_else(|e| {
-            panic!(
-                "`mcp-authlab idp {}`: {e}; stderr:\n{}",
-                args.join(" "),
-                std::fs::read_to_string(dir.path().join("idp.stderr")).unwrap_or_default()
-            )
-        });
-        let ready: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("the ready line is not JSON ({e}): {line}"));
-        for field in ["mcp_url", "issuer", "ca_cert"] {
-            assert!(
-                ready.get(field).is_some(),
-                "ready line lacks `{field}`: {line}"
-            );
-        }
-        Idp {
-            process,
-            ready,
-            dir,
-        }
-    }
-
-    fn field(&self, name: &str) -> Option<&str> {
-        self.ready[name].as_str()
-    }
-
-    /// The readable trace printed on stderr so far.
-    fn trace(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("idp.stderr")).unwrap_or_default()
-    }
-
-    /// The JSON-lines trace; waits briefly for `until` to hold, since the idp writes it asynchronously.
-    fn trace_events(&self, until: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        let deadline = Instant::now() + Duration::from_secs(3);
-        loop {
-            let events: Vec<Value> = std::fs::read_to_string(self.dir.path().join("trace.jsonl"))
-                .unwrap_or_default()
-                .lines()
-                .filter_map(|line| serde_json::from_str(line).ok())
-                .collect();
-            if until(&events) || Instant::now() > deadline {
-                return events;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn stop(mut self) {
-        let status = self
-            .process
-            .terminate(Duration::from_secs(5))
-            .expect("stop the idp");
-        assert!(
-            status.code().is_none() || status.code() == Some(0),
-            "the idp exited with {status}; stderr:\n{}",
-            self.trace()
-        );
-    }
-}
-
-/// What the adapter did.
-struct ClientRun {
-    /// `None` when it had to be killed.
-    status: Option<i32>,
-    result: Option<Value>,
-    stderr: String,
+/// `mcp-authlab idp ARGS`, knowing the adapter's CIMD document.
+fn start_idp(args: &[&str]) -> Idp {
+    let idp = Idp::start(args, CIMD_CONFIG);
+    idp.assert_ready_has(&["mcp_url", "issuer", "ca_cert"]);
+    idp
 }
 
 /// Runs `node targets/typescript/client.mjs <mcp_url>` (no scenario, no context), killing its process
 /// group after `CLIENT_TIMEOUT`.
 fn run_client(idp: &Idp) -> ClientRun {
     let mcp_url = idp.field("mcp_url").expect("ready line has mcp_url");
-    let log_dir = tempfile::tempdir().expect("temp dir");
-    let log_path = log_dir.path().join("client.stderr");
-    let log = File::create(&log_path).expect("create the client's stderr log");
+    let dir = target_dir("typescript");
     let mut command = Command::new("node");
     command
-        .arg(target_dir().join("client.mjs"))
+        .arg(dir.join("client.mjs"))
         .arg(mcp_url)
-        .current_dir(target_dir())
-        .env_remove("MCP_CONFORMANCE_SCENARIO")
-        .env_remove("MCP_CONFORMANCE_CONTEXT")
-        .stdin(Stdio::null())
-        .stderr(Stdio::from(log));
+        .current_dir(&dir);
+    clear_env(&mut command, &[&CONFORMANCE_VARIABLES]);
     match idp.field("ca_cert") {
         Some(ca) => command.env("NODE_EXTRA_CA_CERTS", ca),
         None => command.env_remove("NODE_EXTRA_CA_CERTS"),
     };
-    let mut client = ProcessGroup::spawn(&mut command).unwrap_or_else(|e| {
-        panic!("could not run the adapter ({e}): Node.js >= 20 must be on PATH")
-    });
     // The result is the JSON line with `ok`; anything else on stdout (an SDK `console.log`) is skipped.
-    let deadline = Instant::now() + CLIENT_TIMEOUT;
-    let mut result = None;
-    while let Ok(line) = client.next_line(deadline.saturating_duration_since(Instant::now())) {
-        if let Some(value) = serde_json::from_str::<Value>(&line)
-            .ok()
-            .filter(|v| v.get("ok").is_some())
-        {
-            result = Some(value);
-            break;
-        }
-    }
-    let status = client
-        .wait_timeout(Duration::from_secs(5))
-        .expect("wait for the adapter")
-        .and_then(|s| s.code());
-    ClientRun {
-        status,
-        result,
-        stderr: std::fs::read_to_string(&log_path).unwrap_or_default(),
-    }
+    adapter::run_client(&mut command, CLIENT_TIMEOUT, |line| {
+        adapter::result_line(line).is_some()
+    })
+    .unwrap_or_else(adapter::node_missing)
 }
 
 fn is_mcp_tools_call_accepted(event: &Value) -> bool {
-    event["role"] == "mcp_server"
-        && event["method"] == "POST"
-        && event["status"]
-            .as_u64()
-            .is_some_and(|s| (200..300).contains(&s))
-        && event["request_headers"]["authorization"]
-            .as_str()
-            .is_some_and(|a| a.starts_with("Bearer "))
-        && event["request_body"]
-            .as_str()
-            .is_some_and(|b| b.contains("\"tools/call\"") && b.contains("\"test-tool\""))
+    event["role"] == "mcp_server" && is_accepted_test_tool_call(event)
 }
 
 /// The query of the mock's first authorization request, if any.
@@ -248,7 +94,7 @@ fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
 /// exit 0, `test-tool` listed and answering `ok`, and an authorized tools/call in the idp's trace.
 /// Returns the trace.
 fn assert_full_flow(sdk: &str, idp_args: &[&str]) -> Vec<Value> {
-    let idp = Idp::start(idp_args);
+    let idp = start_idp(idp_args);
     let run = run_client(&idp);
     let events = idp.trace_events(|events| events.iter().any(is_mcp_tools_call_accepted));
     let context = || {
@@ -261,25 +107,8 @@ fn assert_full_flow(sdk: &str, idp_args: &[&str]) -> Vec<Value> {
             tail(&idp.trace(), 40)
         )
     };
-    let result = run
-        .result
-        .clone()
-        .unwrap_or_else(|| panic!("the adapter printed no JSON result\n{}", context()));
-    assert_eq!(
-        result["ok"],
-        Value::Bool(true),
-        "the SDK did not complete the flow\n{}",
-        context()
-    );
-    assert_eq!(run.status, Some(0), "{}", context());
-    let tools = result["tools"].as_array().cloned().unwrap_or_default();
-    assert!(
-        tools.iter().any(|t| t == "test-tool"),
-        "`test-tool` is not among the listed tools {tools:?}\n{}",
-        context()
-    );
-    assert_eq!(result["test_tool"]["is_error"], false, "{}", context());
-    assert_eq!(result["test_tool"]["output"]["text"], "ok", "{}", context());
+    let result = run.assert_completed_listing_test_tool(&context);
+    adapter::assert_test_tool_answered_ok(&result, &context);
     assert!(
         events.iter().any(is_mcp_tools_call_accepted),
         "no tools/call with a bearer token was accepted by the MCP server\n{}",
@@ -325,7 +154,7 @@ fn sdk_proceeds_although_pkce_methods_are_not_advertised_violating_c_pkce_3() {
     let Some(sdk) = installed_sdk_version() else {
         return;
     };
-    let idp = Idp::start(&["--variant", "pkce-not-advertised"]);
+    let idp = start_idp(&["--variant", "pkce-not-advertised"]);
     let run = run_client(&idp);
     let events = idp.trace_events(|events| events.iter().any(is_mcp_tools_call_accepted));
     let context = || {

@@ -12,34 +12,19 @@
 //! Needs `node` (>= 20) on PATH and `targets/typescript-1.11/install` (`ci/test` runs it). When the
 //! SDK is not installed the tests are skipped with a message, unless `CI` is set: then they fail.
 
-use std::fs::File;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
-use mcp_authlab_harness::process::ProcessGroup;
+use std::process::Command;
+use std::time::Duration;
+
 use serde_json::Value;
+use support::adapter::{assert_test_tool_answered_ok, node_missing, run_client};
+use support::idp::{is_accepted_test_tool_call, Idp};
+use support::targets::{installed_typescript_sdk, target_dir};
+use support::{clear_env, tail, CA_VARIABLES, CONFORMANCE_VARIABLES, PROXY_VARIABLES};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mcp-authlab");
-const READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// The adapter sets no timeout of its own; this is the backstop.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(40);
-
-/// Variables of the test's own environment that must not reach the suite or the SDK.
-const CLEARED_VARIABLES: [&str; 11] = [
-    "MCP_CONFORMANCE_SCENARIO",
-    "MCP_CONFORMANCE_CONTEXT",
-    "NODE_EXTRA_CA_CERTS",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-];
 
 /// The positive control's deployment: the MCP server needs no scope (1.11 requests none), and one
 /// pre-registered client authenticates with `client_secret_post` (the only method 1.11 has).
@@ -55,22 +40,9 @@ token_endpoint_auth_method = "client_secret_post"
 const LEGACY_CONTEXT: &str =
     r#"{"client_id":"legacy-post-client","client_secret":"legacy-post-secret"}"#;
 
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("cli/ has a parent")
-        .join("targets")
-        .join("typescript-1.11")
-}
-
-fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
-}
-
 /// The SDK version pinned in `targets/typescript-1.11/package.json`.
 fn pinned_sdk_version() -> String {
-    let text = std::fs::read_to_string(target_dir().join("package.json"))
+    let text = std::fs::read_to_string(target_dir("typescript-1.11").join("package.json"))
         .expect("targets/typescript-1.11/package.json");
     let manifest: Value = serde_json::from_str(&text).expect("package.json is JSON");
     manifest["dependencies"]["@modelcontextprotocol/sdk"]
@@ -82,28 +54,7 @@ fn pinned_sdk_version() -> String {
 /// The installed SDK's version (it must be the pinned one); `None` (skip) when it is not installed
 /// outside CI, a failure in CI.
 fn installed_sdk_version() -> Option<String> {
-    let manifest = target_dir().join("node_modules/@modelcontextprotocol/sdk/package.json");
-    let text = match std::fs::read_to_string(&manifest) {
-        Ok(text) => text,
-        Err(e) => {
-            let message = format!(
-                "the TypeScript MCP SDK 1.11 is not installed ({}: {e}): run `ci/test`, or by hand \
-                 `targets/typescript-1.11/install`",
-                manifest.display()
-            );
-            if std::env::var_os("CI").is_some() {
-                panic!("{message} (CI is set, so this is a failure, not a skip)");
-            }
-            // Written to the real stderr: libtest captures `eprintln!` of passing tests.
-            let _ = writeln!(std::io::stderr(), "SKIPPED: {message}");
-            return None;
-        }
-    };
-    let installed: Value = serde_json::from_str(&text).expect("the SDK's package.json is JSON");
-    let installed = installed["version"]
-        .as_str()
-        .unwrap_or("unknown")
-        .to_string();
+    let installed = installed_typescript_sdk("typescript-1.11", "the TypeScript MCP SDK 1.11")?;
     let pinned = pinned_sdk_version();
     assert_eq!(
         installed, pinned,
@@ -113,107 +64,8 @@ fn installed_sdk_version() -> Option<String> {
     Some(installed)
 }
 
-/// The adapter's result line (the JSON object with `ok`) among output lines.
-fn result_line<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<Value> {
-    lines
-        .into_iter()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .find(|value| value.get("ok").is_some())
-}
-
-/// A running `mcp-authlab idp`, in its own process group.
-struct Idp {
-    process: ProcessGroup,
-    ready: Value,
-    dir: tempfile::TempDir,
-}
-
-impl Idp {
-    fn start(args: &[&str], config: &str) -> Idp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let config_path = dir.path().join("config.toml");
-        std::fs::write(&config_path, config).expect("write the idp config");
-        let log = File::create(dir.path().join("idp.stderr")).expect("create the idp's stderr log");
-        let mut command = Command::new(BIN);
-        command
-            .arg("idp")
-            .args(args)
-            .arg("--config")
-            .arg(&config_path)
-            .arg("--trace")
-            .arg(dir.path().join("trace.jsonl"))
-            .stdin(Stdio::null())
-            .stderr(Stdio::from(log));
-        let mut process = ProcessGroup::spawn(&mut command).expect("start `mcp-authlab idp`");
-        let line = process.next_line(READY_TIMEOUT).unwrap_or_else(|e| {
-            panic!(
-                "`mcp-authlab idp {}`: {e}; stderr:\n{}",
-                args.join(" "),
-                std::fs::read_to_string(dir.path().join("idp.stderr")).unwrap_or_default()
-            )
-        });
-        let ready: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("the ready line is not JSON ({e}): {line}"));
-        Idp {
-            process,
-            ready,
-            dir,
-        }
-    }
-
-    fn mcp_url(&self) -> &str {
-        self.ready["mcp_url"]
-            .as_str()
-            .expect("the ready line has mcp_url")
-    }
-
-    /// The readable trace printed on stderr so far.
-    fn trace(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("idp.stderr")).unwrap_or_default()
-    }
-
-    /// The JSON-lines trace; waits briefly for `until` to hold, since the idp writes it
-    /// asynchronously.
-    fn trace_events(&self, until: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        let deadline = Instant::now() + Duration::from_secs(3);
-        loop {
-            let events: Vec<Value> = std::fs::read_to_string(self.dir.path().join("trace.jsonl"))
-                .unwrap_or_default()
-                .lines()
-                .filter_map(|line| serde_json::from_str(line).ok())
-                .collect();
-            if until(&events) || Instant::now() > deadline {
-                return events;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn stop(mut self) {
-        let status = self
-            .process
-            .terminate(Duration::from_secs(5))
-            .expect("stop the idp");
-        assert!(
-            status.code().is_none() || status.code() == Some(0),
-            "the idp exited with {status}; stderr:\n{}",
-            self.trace()
-        );
-    }
-}
-
 fn is_tools_call_accepted(event: &Value) -> bool {
-    event["method"] == "POST"
-        && event["path"] == "/mcp"
-        && event["status"]
-            .as_u64()
-            .is_some_and(|s| (200..300).contains(&s))
-        && event["request_headers"]["authorization"]
-            .as_str()
-            .is_some_and(|a| a.starts_with("Bearer "))
-        && event["request_body"]
-            .as_str()
-            .is_some_and(|b| b.contains("\"tools/call\"") && b.contains("\"test-tool\""))
+    event["path"] == "/mcp" && is_accepted_test_tool_call(event)
 }
 
 /// Positive control for the adapter: where SDK 1.11 can succeed — the 2025-03-26 layout, a
@@ -228,48 +80,41 @@ fn sdk_1_11_completes_a_2025_03_26_flow_with_a_client_secret_post_client() {
         return;
     };
     let idp = Idp::start(&["--variant", "legacy-2025-03-26"], LEGACY_CONFIG);
-    let log_dir = tempfile::tempdir().expect("temp dir");
-    let log_path = log_dir.path().join("client.stderr");
-    let log = File::create(&log_path).expect("create the client's stderr log");
     let mut command = Command::new("node");
     command
         .arg("client.mjs")
         .arg(idp.mcp_url())
-        .current_dir(target_dir())
-        .stdin(Stdio::null())
-        .stderr(Stdio::from(log));
-    for variable in CLEARED_VARIABLES {
-        command.env_remove(variable);
-    }
+        .current_dir(target_dir("typescript-1.11"));
+    // Variables of the test's own environment that must not reach the SDK.
+    clear_env(
+        &mut command,
+        &[
+            &CONFORMANCE_VARIABLES,
+            &["NODE_EXTRA_CA_CERTS"],
+            &CA_VARIABLES,
+            &PROXY_VARIABLES,
+        ],
+    );
     command.env("MCP_CONFORMANCE_CONTEXT", LEGACY_CONTEXT);
-    let mut client = ProcessGroup::spawn(&mut command).unwrap_or_else(|e| {
-        panic!("could not run the adapter ({e}): Node.js >= 20 must be on PATH")
-    });
-    let deadline = Instant::now() + CLIENT_TIMEOUT;
-    let mut stdout = Vec::new();
-    while let Ok(line) = client.next_line(deadline.saturating_duration_since(Instant::now())) {
-        stdout.push(line);
-    }
-    let status = client
-        .wait_timeout(Duration::from_secs(5))
-        .expect("wait for the adapter")
-        .and_then(|s| s.code());
+    let run = run_client(&mut command, CLIENT_TIMEOUT, |_| false).unwrap_or_else(node_missing);
+    let (status, stdout) = (run.status, &run.stdout);
     let events = idp.trace_events(|events| events.iter().any(is_tools_call_accepted));
     let context = || {
         format!(
             "SDK {sdk}\nadapter exit: {status:?}\nadapter stdout: {stdout:?}\nadapter stderr (tail):\n{}\n\
              idp trace (tail):\n{}",
-            tail(&std::fs::read_to_string(&log_path).unwrap_or_default(), 40),
+            tail(&run.stderr, 40),
             tail(&idp.trace(), 40)
         )
     };
-    let result = result_line(stdout.iter().map(String::as_str))
+    let result = run
+        .result
+        .clone()
         .unwrap_or_else(|| panic!("the adapter printed no JSON result\n{}", context()));
     assert_eq!(result["ok"], Value::Bool(true), "{}", context());
     assert_eq!(status, Some(0), "{}", context());
     assert_eq!(result["sdk"], Value::String(sdk.clone()), "{}", context());
-    assert_eq!(result["test_tool"]["is_error"], false, "{}", context());
-    assert_eq!(result["test_tool"]["output"]["text"], "ok", "{}", context());
+    assert_test_tool_answered_ok(&result, &context);
     assert!(
         events.iter().any(is_tools_call_accepted),
         "no tools/call with a bearer token was accepted\n{}",

@@ -21,9 +21,8 @@ mod server_suite_support;
 mod support;
 
 use std::fs::File;
-use std::io::Write;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -33,6 +32,7 @@ use mcp_authlab_mock_idp::store::random_token;
 use serde_json::{json, Value};
 use server_suite_support::{run_server_suite, SuiteRun};
 use support::tail;
+use support::targets::installed_typescript_sdk;
 use url::Url;
 
 /// The example prints one line per listener when it is up (about a second on 2 cores).
@@ -47,11 +47,7 @@ const REDIRECT_URI: &str = "http://127.0.0.1:9/callback";
 const OTHER_RESOURCE: &str = "https://other-resource.example/mcp";
 
 fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("cli/ has a parent")
-        .join("targets")
-        .join("typescript")
+    support::targets::target_dir("typescript")
 }
 
 fn baseline() -> PathBuf {
@@ -60,30 +56,7 @@ fn baseline() -> PathBuf {
 
 /// The installed SDK's version; `None` (skip) when it is not installed outside CI, a failure in CI.
 fn installed_sdk_version() -> Option<String> {
-    let manifest = target_dir().join("node_modules/@modelcontextprotocol/sdk/package.json");
-    let text = match std::fs::read_to_string(&manifest) {
-        Ok(text) => text,
-        Err(e) => {
-            let message = format!(
-                "the TypeScript MCP SDK is not installed ({}: {e}): run `ci/test`, or by hand \
-                 `targets/typescript/install`",
-                manifest.display()
-            );
-            if std::env::var_os("CI").is_some() {
-                panic!("{message} (CI is set, so this is a failure, not a skip)");
-            }
-            // Written to the real stderr: libtest captures `eprintln!` of passing tests.
-            let _ = writeln!(std::io::stderr(), "SKIPPED: {message}");
-            return None;
-        }
-    };
-    let manifest: Value = serde_json::from_str(&text).expect("the SDK's package.json is JSON");
-    Some(
-        manifest["version"]
-            .as_str()
-            .unwrap_or("unknown")
-            .to_string(),
-    )
+    installed_typescript_sdk("typescript", "the TypeScript MCP SDK")
 }
 
 /// Two distinct free loopback ports (bound together, read, released: the example binds them next).

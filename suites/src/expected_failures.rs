@@ -6,6 +6,8 @@
 //!   - auth/metadata-default:prm-priority-order   # only this check
 //! server:
 //!   - dns-rebinding-protection
+//! authserver:                           # mcp-authlab's own: `mcp-authlab authserver`
+//!   - authserver/discovery-2025-06-18:metadata-found
 //! ```
 //!
 //! As in the official suite, a scenario "fails" when a check fails or warns (a WARN counts), an entry
@@ -38,9 +40,11 @@ fn invalid(message: impl Into<String>) -> ExpectedFailuresError {
 pub struct ExpectedFailures {
     pub client: Baseline,
     pub server: Baseline,
+    /// `authserver:`, for `mcp-authlab authserver` (not in the official suite's format).
+    pub authserver: Baseline,
 }
 
-/// The entries of one side (`client:` or `server:`).
+/// The entries of one side (`client:`, `server:` or `authserver:`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Baseline {
     /// Scenarios expected to fail as a whole.
@@ -78,6 +82,7 @@ impl ExpectedFailures {
         Ok(Self {
             client: side("client")?,
             server: side("server")?,
+            authserver: side("authserver")?,
         })
     }
 }
@@ -218,6 +223,7 @@ impl Baseline {
     }
 
     /// A baseline of these entries (`scenario` or `scenario:check`), as if read from a file.
+    /// (Errors name the side `client`.)
     pub fn from_entries<'a>(
         entries: impl IntoIterator<Item = &'a str>,
     ) -> Result<Self, ExpectedFailuresError> {
@@ -402,6 +408,17 @@ mod tests {
             ]
         );
         assert_eq!(file.server.entries(), ["dns-rebinding-protection"]);
+        assert!(file.authserver.is_empty());
+        // Our own side, for `mcp-authlab authserver`.
+        let ours = ExpectedFailures::parse(
+            "authserver:\n  - authserver/discovery-2025-06-18:metadata-found\n",
+        )
+        .unwrap();
+        assert_eq!(
+            ours.authserver.entries(),
+            ["authserver/discovery-2025-06-18:metadata-found"]
+        );
+        assert!(ours.client.is_empty() && ours.server.is_empty());
         // The flow style the TypeScript SDK uses.
         let flow =
             ExpectedFailures::parse("client: [auth/pre-registration, auth/x-flow]\n").unwrap();

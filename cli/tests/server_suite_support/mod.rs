@@ -1,34 +1,24 @@
 //! What the real-SDK server tests share: running `mcp-authlab server` (with a JSON report) and
 //! reading what it judged.
 
-use std::fs::File;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use mcp_authlab_harness::process::ProcessGroup;
 use serde_json::Value;
 
-use crate::support::tail;
-
-const BIN: &str = env!("CARGO_BIN_EXE_mcp-authlab");
+use crate::support::stdout::read_stdout;
+use crate::support::suite::start_suite;
+use crate::support::{tail, CA_VARIABLES, PROXY_VARIABLES};
 
 /// The whole server suite takes a few seconds; a hang is cut off well after.
 pub const SUITE_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// Variables of the test's own environment the suite (and the server it starts) must not see: a
 /// token from the outside, a proxy (everything here is loopback), CA settings.
-const CLEARED_VARIABLES: [&str; 10] = [
-    "MCP_AUTHLAB_TOKEN",
-    "MCP_AUTHLAB_CLIENT_SECRET",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
+const CLEARED_VARIABLES: [&[&str]; 3] = [
+    &["MCP_AUTHLAB_TOKEN", "MCP_AUTHLAB_CLIENT_SECRET"],
+    &CA_VARIABLES,
+    &PROXY_VARIABLES,
 ];
 
 /// What one `mcp-authlab server` run did.
@@ -121,49 +111,23 @@ impl SuiteRun {
 /// Runs `mcp-authlab server ARGS --jobs 2 --report json=<temp>` in `dir`, with `env` added to its
 /// environment, and collects what it did. Kills its process group after [`SUITE_TIMEOUT`].
 pub fn run_server_suite(args: &[String], env: &[(&str, &str)], dir: &Path) -> SuiteRun {
-    let temp = tempfile::tempdir().expect("temp dir");
-    let log_path = temp.path().join("suite.stderr");
-    let report_path = temp.path().join("report.json");
-    let snapshot_path = temp.path().join("snapshot.json");
-    let log = File::create(&log_path).expect("create the suite's stderr log");
-    let mut command = Command::new(BIN);
-    command
-        .arg("server")
-        .args(args)
-        .args(["--jobs", "2"])
-        .arg("--report")
-        .arg(format!("json={}", report_path.display()))
-        .arg("--report")
-        .arg(format!("snapshot={}", snapshot_path.display()))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stderr(Stdio::from(log));
-    for variable in CLEARED_VARIABLES {
-        command.env_remove(variable);
-    }
-    command.envs(env.iter().copied());
-    let mut suite = ProcessGroup::spawn(&mut command).expect("start `mcp-authlab server`");
+    let (mut suite, files) = start_suite("server", args, &CLEARED_VARIABLES, env, dir);
     let deadline = Instant::now() + SUITE_TIMEOUT;
-    let mut stdout = String::new();
     // Until the deadline passes, or stdout closes (it exited).
-    while let Ok(line) = suite.next_line(deadline.saturating_duration_since(Instant::now())) {
-        stdout.push_str(&line);
-        stdout.push('\n');
-    }
+    let stdout = read_stdout(&mut suite, SUITE_TIMEOUT, |_| false).text();
     let status = suite
         .wait_timeout(deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(5))
         .expect("wait for `mcp-authlab server`")
         .and_then(|s| s.code());
-    let report = std::fs::read_to_string(&report_path)
+    let report = std::fs::read_to_string(&files.report)
         .ok()
         .map(|text| serde_json::from_str(&text).expect("the JSON report is JSON"));
     SuiteRun {
         describe: format!("server {}", args.join(" ")),
         status,
         stdout,
-        stderr: std::fs::read_to_string(&log_path).unwrap_or_default(),
+        stderr: std::fs::read_to_string(&files.stderr).unwrap_or_default(),
         report,
-        snapshot: std::fs::read_to_string(&snapshot_path).ok(),
+        snapshot: std::fs::read_to_string(&files.snapshot).ok(),
     }
 }

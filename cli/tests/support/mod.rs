@@ -1,28 +1,39 @@
 //! What the real-SDK tests share: running the whole client suite on an SDK's adapter against its
-//! expected-failures file, and asserting that the baseline holds.
+//! expected-failures file, and asserting that the baseline holds; the environment a run must not
+//! inherit. The submodules hold the rest: where the SDKs are installed and what a test does when
+//! one is not (`targets`), a running `mcp-authlab idp` (`idp`), running a client adapter
+//! (`adapter`), starting a suite (`suite`), reading a child's stdout (`stdout`).
 //!
 //! Each test binary uses a part of it.
 #![allow(dead_code)]
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+pub mod adapter;
+pub mod idp;
+pub mod stdout;
+pub mod suite;
+pub mod targets;
 
-use mcp_authlab_harness::process::{ProcessError, ProcessGroup};
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_mcp-authlab");
+pub const BIN: &str = env!("CARGO_BIN_EXE_mcp-authlab");
 
 /// The whole suite on 2 jobs takes about a minute per SDK here; a hang is cut off well after.
 pub const SUITE_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// Variables of the test's own environment the suite must not pass on to the SDK.
-const CLEARED_VARIABLES: [&str; 10] = [
-    "MCP_CONFORMANCE_SCENARIO",
-    "MCP_CONFORMANCE_CONTEXT",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
+/// The conformance client contract's variables: a test's own must not reach a suite or an adapter.
+pub const CONFORMANCE_VARIABLES: [&str; 2] =
+    ["MCP_CONFORMANCE_SCENARIO", "MCP_CONFORMANCE_CONTEXT"];
+
+/// CA settings of the test's own environment.
+pub const CA_VARIABLES: [&str; 2] = ["SSL_CERT_FILE", "SSL_CERT_DIR"];
+
+/// Proxy variables (everything here is loopback).
+pub const PROXY_VARIABLES: [&str; 6] = [
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "ALL_PROXY",
@@ -31,70 +42,45 @@ const CLEARED_VARIABLES: [&str; 10] = [
     "all_proxy",
 ];
 
+/// Removes every variable of `groups` from `command`'s environment.
+pub fn clear_env(command: &mut Command, groups: &[&[&str]]) {
+    for variable in groups.iter().copied().flatten() {
+        command.env_remove(variable);
+    }
+}
+
 pub fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
-/// The reports a suite run wrote; they live as long as this value.
-pub struct SuiteReports {
-    _dir: tempfile::TempDir,
-    /// The snapshot report (`--report snapshot=`), for `matrix_support::assert_matches`.
-    pub snapshot: PathBuf,
-}
-
 /// Runs `mcp-authlab client --command COMMAND_LINE --expected-failures BASELINE --jobs 2` (with a
 /// JSON and a snapshot report) in `dir`, and asserts: it finished in time, exited 0 with the
 /// baseline verdict, and the SDK really ran: every `scenario:check` of `proof` passed, or, when
-/// `proof` is empty, at least one scenario passed. `what` names the SDK in messages.
+/// `proof` is empty, at least one scenario passed. `what` names the SDK in messages. The returned
+/// files (the snapshot report for `matrix_support::assert_matches`) live as long as the value.
 pub fn assert_suite_matches_baseline(
     what: &str,
     command_line: &str,
     baseline: &Path,
     dir: &Path,
     proof: &[&str],
-) -> SuiteReports {
-    let temp = tempfile::tempdir().expect("temp dir");
-    let log_path = temp.path().join("suite.stderr");
-    let report_path = temp.path().join("report.json");
-    let snapshot_path = temp.path().join("snapshot.json");
-    let log = File::create(&log_path).expect("create the suite's stderr log");
-    let mut command = Command::new(BIN);
-    command
-        .arg("client")
-        .arg("--command")
-        .arg(command_line)
-        .arg("--expected-failures")
-        .arg(baseline)
-        .args(["--jobs", "2"])
-        .arg("--report")
-        .arg(format!("json={}", report_path.display()))
-        .arg("--report")
-        .arg(format!("snapshot={}", snapshot_path.display()))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stderr(Stdio::from(log));
-    for variable in CLEARED_VARIABLES {
-        command.env_remove(variable);
-    }
-    let mut suite = ProcessGroup::spawn(&mut command).expect("start `mcp-authlab client`");
-    let deadline = Instant::now() + SUITE_TIMEOUT;
-    let mut stdout = String::new();
-    let timed_out = loop {
-        match suite.next_line(deadline.saturating_duration_since(Instant::now())) {
-            Ok(line) => {
-                stdout.push_str(&line);
-                stdout.push('\n');
-            }
-            Err(ProcessError::ReadyTimeout { .. }) => break true,
-            Err(_) => break false,
-        }
-    };
+) -> suite::SuiteFiles {
+    let args = [
+        OsStr::new("--command"),
+        OsStr::new(command_line),
+        OsStr::new("--expected-failures"),
+        baseline.as_os_str(),
+    ];
+    // Variables of the test's own environment the suite must not pass on to the SDK.
+    let cleared: [&[&str]; 3] = [&CONFORMANCE_VARIABLES, &CA_VARIABLES, &PROXY_VARIABLES];
+    let (mut suite, files) = suite::start_suite("client", &args, &cleared, &[], dir);
+    let read = stdout::read_stdout(&mut suite, SUITE_TIMEOUT, |_| false);
+    let (stdout, timed_out) = (read.text(), read.timed_out);
     let status = suite
         .wait_timeout(Duration::from_secs(10))
         .expect("wait for `mcp-authlab client`");
-    let stderr = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let stderr = std::fs::read_to_string(&files.stderr).unwrap_or_default();
     let context = || {
         format!(
             "{what}; `mcp-authlab client --command \"{command_line}\" --expected-failures {} \
@@ -123,7 +109,7 @@ pub fn assert_suite_matches_baseline(
     );
     // The SDK really ran: the report has the scenarios, and the SDK completed a flow in some of them.
     let report: Value = serde_json::from_str(
-        &std::fs::read_to_string(&report_path).expect("the suite wrote its JSON report"),
+        &std::fs::read_to_string(&files.report).expect("the suite wrote its JSON report"),
     )
     .expect("the report is JSON");
     let scenarios = report["scenarios"].as_array().cloned().unwrap_or_default();
@@ -150,10 +136,7 @@ pub fn assert_suite_matches_baseline(
             context()
         );
     }
-    SuiteReports {
-        _dir: temp,
-        snapshot: snapshot_path,
-    }
+    files
 }
 
 /// Whether `text` holds something shaped like a JWT: `eyJ…` (a base64url JSON header), a dot, then

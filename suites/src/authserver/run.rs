@@ -12,6 +12,7 @@ use mcp_authlab_reports::{ScenarioResult, SpecVersion, Verdict};
 use super::observation::AuthServerObservation;
 use super::probe::{run_steps, StepContext};
 use super::scenario::{AuthServerScenario, Needs};
+use crate::expected_failures::Baseline;
 use crate::server::probe::{Prober, ProberError};
 
 /// The version the scenarios that are not per-version are judged at unless one is asked for.
@@ -85,6 +86,8 @@ pub struct AuthServerRunOptions {
     /// The version of the scenarios that are not per-version; `None`: [`DEFAULT_SPEC_VERSION`].
     pub spec_version: Option<SpecVersion>,
     pub probe_timeout: Duration,
+    /// The `authserver:` entries of an expected-failures file.
+    pub expected_failures: Baseline,
 }
 
 impl Default for AuthServerRunOptions {
@@ -92,6 +95,7 @@ impl Default for AuthServerRunOptions {
         Self {
             spec_version: None,
             probe_timeout: DEFAULT_PROBE_TIMEOUT,
+            expected_failures: Baseline::default(),
         }
     }
 }
@@ -197,6 +201,7 @@ impl AuthServerSession {
             result.error = Some(message);
         }
         result.duration_ms = started.elapsed().as_millis() as u64;
+        options.expected_failures.apply(&mut result);
         result
     }
 }

@@ -14,7 +14,7 @@ use super::scenario::AuthServerScenario;
 use super::scenarios;
 use super::verdict::{verdicts, VersionVerdict};
 use crate::client::trials::failure_message;
-use crate::expected_failures::BaselineOutcome;
+use crate::expected_failures::{Baseline, BaselineOutcome};
 
 struct Shared {
     options: AuthServerRunOptions,
@@ -74,28 +74,34 @@ impl AuthServerRunner {
         self.trials_of(scenarios::all())
     }
 
-    /// One trial per scenario.
+    /// One trial per scenario; a scenario the expected failures mention is of kind `xfail`.
     pub fn trials_of(&self, scenarios: Vec<AuthServerScenario>) -> Vec<Trial> {
         scenarios
             .into_iter()
             .enumerate()
             .map(|(index, scenario)| {
+                let listed = self.shared.options.expected_failures.mentions(scenario.id);
                 let shared = Arc::clone(&self.shared);
-                Trial::ignorable_test(scenario.id, move || {
+                let trial = Trial::ignorable_test(scenario.id, move || {
                     let runtime = shared
                         .runtime
                         .as_ref()
                         .expect("the runtime lives as long as the runner");
                     let result =
                         runtime.block_on(shared.session.run_scenario(&scenario, &shared.options));
-                    let outcome = trial_outcome(&result);
+                    let outcome = trial_outcome(&result, &shared.options.expected_failures);
                     shared
                         .runs
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .push((index, result));
                     outcome
-                })
+                });
+                if listed {
+                    trial.with_kind("xfail")
+                } else {
+                    trial
+                }
             })
             .collect()
     }
@@ -112,9 +118,13 @@ impl AuthServerRunner {
         runs.into_iter().map(|(_, r)| r).collect()
     }
 
-    /// Nothing failed or warned (there is no expected-failures list for this suite).
+    /// The run compared with the `authserver:` expected failures (none given: nothing may fail or
+    /// warn).
     pub fn baseline_outcome(&self) -> BaselineOutcome {
-        crate::expected_failures::Baseline::default().evaluate(&self.results())
+        self.shared
+            .options
+            .expected_failures
+            .evaluate(&self.results())
     }
 
     /// Whether a scenario ended in `error` (a check panicked: the harness failed).
@@ -141,24 +151,44 @@ impl AuthServerRunner {
                 .unwrap_or(DEFAULT_SPEC_VERSION),
             duration_ms: self.shared.started.elapsed().as_millis() as u64,
             scenarios: self.results(),
-            summary: Summary::default(),
+            summary: Summary {
+                stale_expected_failures: self.baseline_outcome().stale,
+                ..Summary::default()
+            },
         };
         report.summarize();
         report
     }
 }
 
-fn trial_outcome(result: &ScenarioResult) -> Result<Completion, Failed> {
+fn trial_outcome(result: &ScenarioResult, expected: &Baseline) -> Result<Completion, Failed> {
     if result.verdict == Verdict::Skip {
         return Ok(Completion::ignored_with(
             result.error.clone().unwrap_or_else(|| "skipped".into()),
         ));
     }
-    if matches!(result.verdict, Verdict::Pass) {
+    let baseline = expected.evaluate(std::slice::from_ref(result));
+    if baseline.passed() && result.verdict != Verdict::Error {
         return Ok(Completion::Completed);
     }
-    Err(Failed::from(failure_message(
-        result,
-        &BaselineOutcome::default(),
-    )))
+    Err(Failed::from(failure_message(result, &baseline)))
+}
+
+/// The scenarios with these ids, in the order given (all of them when `ids` is empty), or which
+/// id is unknown.
+pub fn select_scenarios(ids: &[String]) -> Result<Vec<AuthServerScenario>, String> {
+    let all = scenarios::all();
+    if ids.is_empty() {
+        return Ok(all);
+    }
+    ids.iter()
+        .map(|id| {
+            all.iter().find(|s| s.id == id).cloned().ok_or_else(|| {
+                format!(
+                    "unknown authorization-server scenario `{id}` (see `mcp-authlab list --suite \
+                     authserver`)"
+                )
+            })
+        })
+        .collect()
 }

@@ -137,12 +137,9 @@ pub fn run(args: AuthServerArgs) -> ExitCode {
     if args.client_id.is_some() && target.credentials.is_none() {
         return usage("--client-secret is empty".into());
     }
-    let expected = match &args.expected_failures {
-        Some(path) => match ExpectedFailures::load(path) {
-            Ok(expected) => expected,
-            Err(e) => return usage(e.to_string()),
-        },
-        None => ExpectedFailures::default(),
+    let expected = match ExpectedFailures::load_or_none(args.expected_failures.as_deref()) {
+        Ok(expected) => expected,
+        Err(e) => return usage(e.to_string()),
     };
     let selected = match select_scenarios(&args.scenarios) {
         Ok(selected) => selected,

@@ -109,10 +109,8 @@ fn prepare(args: ClientArgs) -> Result<Prepared, (u8, String)> {
             command.program()
         )));
     }
-    let expected = match &args.expected_failures {
-        Some(path) => ExpectedFailures::load(path).map_err(|e| usage(e.to_string()))?,
-        None => ExpectedFailures::default(),
-    };
+    let expected = ExpectedFailures::load_or_none(args.expected_failures.as_deref())
+        .map_err(|e| usage(e.to_string()))?;
     let selected =
         select_scenarios(&args.suite, &args.scenarios).map_err(|e| usage(e.to_string()))?;
     if selected.is_empty() {

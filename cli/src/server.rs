@@ -170,12 +170,9 @@ pub fn run(args: ServerArgs) -> ExitCode {
         Ok(target) => target,
         Err(message) => return usage(message),
     };
-    let expected = match &args.expected_failures {
-        Some(path) => match ExpectedFailures::load(path) {
-            Ok(expected) => expected,
-            Err(e) => return usage(e.to_string()),
-        },
-        None => ExpectedFailures::default(),
+    let expected = match ExpectedFailures::load_or_none(args.expected_failures.as_deref()) {
+        Ok(expected) => expected,
+        Err(e) => return usage(e.to_string()),
     };
     let selected = match select_scenarios(&args.scenarios) {
         Ok(selected) => selected,

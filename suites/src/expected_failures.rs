@@ -62,6 +62,11 @@ impl ExpectedFailures {
         Self::parse(&text)
     }
 
+    /// The file at `path`, or no expected failures at all without one.
+    pub fn load_or_none(path: Option<&Path>) -> Result<Self, ExpectedFailuresError> {
+        path.map_or_else(|| Ok(Self::default()), Self::load)
+    }
+
     pub fn parse(text: &str) -> Result<Self, ExpectedFailuresError> {
         let document: serde_yaml_ng::Value =
             serde_yaml_ng::from_str(text).map_err(|e| invalid(format!("not YAML: {e}")))?;

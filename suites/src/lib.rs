@@ -10,6 +10,7 @@ pub mod check;
 pub mod client;
 pub mod expected_failures;
 pub mod requirements;
+pub mod selection;
 pub mod server;
 
 pub use mcp_authlab_reports as reports;

@@ -177,18 +177,11 @@ fn trial_outcome(result: &ScenarioResult, expected: &Baseline) -> Result<Complet
 /// The scenarios with these ids, in the order given (all of them when `ids` is empty), or which
 /// id is unknown.
 pub fn select_scenarios(ids: &[String]) -> Result<Vec<AuthServerScenario>, String> {
-    let all = scenarios::all();
-    if ids.is_empty() {
-        return Ok(all);
-    }
-    ids.iter()
-        .map(|id| {
-            all.iter().find(|s| s.id == id).cloned().ok_or_else(|| {
-                format!(
-                    "unknown authorization-server scenario `{id}` (see `mcp-authlab list --suite \
-                     authserver`)"
-                )
-            })
-        })
-        .collect()
+    crate::selection::select_by_id(
+        scenarios::all(),
+        ids,
+        |s| s.id,
+        "authserver",
+        "authorization-server",
+    )
 }

@@ -58,17 +58,7 @@ pub enum RunnerError {
 
 /// The scenarios to run: `ids` when given (in that order), else all of them.
 pub fn select_scenarios(ids: &[String]) -> Result<Vec<ServerScenario>, String> {
-    let all = scenarios::all();
-    if ids.is_empty() {
-        return Ok(all);
-    }
-    ids.iter()
-        .map(|id| {
-            all.iter().find(|s| s.id == id).cloned().ok_or_else(|| {
-                format!("unknown server scenario `{id}` (see `mcp-authlab list --suite server`)")
-            })
-        })
-        .collect()
+    crate::selection::select_by_id(scenarios::all(), ids, |s| s.id, "server", "server")
 }
 
 impl ServerRunner {

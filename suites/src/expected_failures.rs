@@ -7,7 +7,7 @@
 //! server:
 //!   - dns-rebinding-protection
 //! authserver:                           # mcp-authlab's own: `mcp-authlab authserver`
-//!   - authserver/discovery-2025-06-18:metadata-found
+//!   - authserver/discovery-2025-06-18:as-metadata-found
 //! ```
 //!
 //! As in the official suite, a scenario "fails" when a check fails or warns (a WARN counts), an entry
@@ -155,9 +155,10 @@ fn failing(outcome: Outcome) -> bool {
     matches!(outcome, Outcome::Fail | Outcome::Warn)
 }
 
-/// Whether the scenario ran (a scenario skipped for the spec version did not).
+/// Whether the scenario ran: it erred, or judged at least one check (a scenario skipped for the
+/// spec version, or whose every check found nothing to judge, did not).
 fn ran(result: &ScenarioResult) -> bool {
-    result.verdict == Verdict::Error || !result.checks.is_empty()
+    result.verdict == Verdict::Error || result.checks.iter().any(|c| c.outcome != Outcome::Skip)
 }
 
 impl Baseline {
@@ -416,12 +417,12 @@ mod tests {
         assert!(file.authserver.is_empty());
         // Our own side, for `mcp-authlab authserver`.
         let ours = ExpectedFailures::parse(
-            "authserver:\n  - authserver/discovery-2025-06-18:metadata-found\n",
+            "authserver:\n  - authserver/discovery-2025-06-18:as-metadata-found\n",
         )
         .unwrap();
         assert_eq!(
             ours.authserver.entries(),
-            ["authserver/discovery-2025-06-18:metadata-found"]
+            ["authserver/discovery-2025-06-18:as-metadata-found"]
         );
         assert!(ours.client.is_empty() && ours.server.is_empty());
         // The flow style the TypeScript SDK uses.
@@ -543,6 +544,13 @@ mod tests {
         baseline.apply(&mut timeout);
         assert!(timeout.expected_failure);
         let outcome = baseline.evaluate(&[timeout, other_timeout, skipped]);
+        // Every check skipped (nothing to judge): not run either, so its entries are not stale.
+        let nothing_to_judge = Baseline::from_entries(["auth/nothing", "auth/nothing2:x"]).unwrap();
+        let judged_nothing = nothing_to_judge.evaluate(&[
+            result("auth/nothing", vec![check("x", Outcome::Skip)]),
+            result("auth/nothing2", vec![check("x", Outcome::Skip)]),
+        ]);
+        assert!(judged_nothing.passed(), "{judged_nothing:?}");
         assert_eq!(outcome.expected, ["auth/timeout"]);
         assert_eq!(outcome.unexpected, ["auth/other"]);
         assert!(

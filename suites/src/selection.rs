@@ -1,6 +1,7 @@
 //! Choosing scenarios by id (`--scenario ID`, repeatable) from a suite's catalogue.
 
-/// The scenarios of `all` named by `ids`, in that order (all of them when `ids` is empty), or a
+/// The scenarios of `all` named by `ids`, in that order, each once (all of them when `ids` is
+/// empty), or a
 /// message naming the first unknown id and where the catalogue is listed (`mcp-authlab list --suite
 /// <suite>`; `what` is how the message names the suite's scenarios).
 pub fn select_by_id<T: Clone>(
@@ -13,7 +14,9 @@ pub fn select_by_id<T: Clone>(
     if ids.is_empty() {
         return Ok(all);
     }
+    let mut seen = std::collections::BTreeSet::new();
     ids.iter()
+        .filter(|id| seen.insert(id.as_str()))
         .map(|id| {
             all.iter().find(|s| id_of(s) == id).cloned().ok_or_else(|| {
                 format!("unknown {what} scenario `{id}` (see `mcp-authlab list --suite {suite}`)")
@@ -35,6 +38,7 @@ mod tests {
         };
         assert_eq!(pick(&[]), Ok(vec!["a", "b", "c"]));
         assert_eq!(pick(&["c", "a"]), Ok(vec!["c", "a"]));
+        assert_eq!(pick(&["b", "b", "a", "b"]), Ok(vec!["b", "a"]));
         let error = pick(&["a", "nope"]).unwrap_err();
         assert!(
             error.contains("`nope`") && error.contains("--suite x"),

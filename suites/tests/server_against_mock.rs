@@ -99,6 +99,22 @@ async fn redirected_metadata_is_followed_and_the_hop_is_shown() {
         "no followed redirect in any scenario's trace: {:#?}",
         results.iter().map(|r| &r.trace).collect::<Vec<_>>()
     );
+    // The messages name the URL a client asks for, and where it was sent.
+    let via_challenge = results
+        .iter()
+        .flat_map(|r| &r.checks)
+        .find(|c| c.id == "prm-discoverable")
+        .expect("prm-discoverable ran");
+    assert!(
+        via_challenge
+            .message
+            .contains("/.well-known/oauth-protected-resource/mcp (redirected to ")
+            && via_challenge
+                .message
+                .contains("/metadata/protected-resource.json)"),
+        "{}",
+        via_challenge.message
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

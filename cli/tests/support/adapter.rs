@@ -44,7 +44,8 @@ pub fn run_client(
     let mut client = ProcessGroup::spawn(command)?;
     let stdout = read_stdout(&mut client, timeout, last).lines;
     let status = client
-        .wait_timeout(Duration::from_secs(5))?
+        .wait_timeout(Duration::from_secs(5))
+        .expect("wait for the adapter")
         .and_then(|s| s.code());
     Ok(ClientRun {
         status,

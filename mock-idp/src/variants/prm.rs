@@ -63,7 +63,7 @@ const NO_RESOURCE_METADATA: Variant = Variant {
 const PRM_REDIRECTED: Variant = Variant {
     name: "prm-redirected",
     kind: Unusual,
-    description: "the protected resource metadata URLs answer 307 to /metadata/protected-resource.json on the same origin, where the document is (a client or probe that follows no redirect finds nothing)",
+    description: "the protected resource metadata URLs answer 307 to /metadata/protected-resource.json on the same origin, where the document is (for the server suite, whose metadata probes follow it; the client suite's discovery checks count a 307 as not found)",
     requirement: "S-PRM-1",
     reference: "RFC 9728 §3; RFC 9110 §15.4.8",
     group: "prm location",

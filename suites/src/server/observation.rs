@@ -39,6 +39,11 @@ pub mod label {
     pub fn as_metadata(index: usize, location: super::AsLocation) -> String {
         format!("as:{index}:{}", location.name())
     }
+    /// The `hop`-th redirect (from 1) a metadata request with `label` followed before the probe
+    /// that keeps `label` (see `probe::get_json`).
+    pub fn redirect_hop(label: &str, hop: usize) -> String {
+        format!("{label} (redirect {hop})")
+    }
 }
 
 /// Where a client looks for an authorization server's metadata (MCP 2025-11-25 Authorization
@@ -372,6 +377,30 @@ impl ServerObservation {
             self.consult(probe);
         }
         found
+    }
+
+    /// The redirects followed before the probe with this label, in order (consulted: they are
+    /// evidence of the check that asks).
+    pub fn redirect_hops(&self, label: &str) -> Vec<&Probed> {
+        let hops: Vec<&Probed> = (1..)
+            .map_while(|hop| {
+                let hop_label = label::redirect_hop(label, hop);
+                self.probes.iter().rev().find(|p| p.label == hop_label)
+            })
+            .collect();
+        for hop in &hops {
+            self.consult(hop);
+        }
+        hops
+    }
+
+    /// The URL a client asked for to get `probe`'s answer: its own, or the first of the redirects
+    /// that led there (`A (redirected to B)`).
+    pub fn requested_url(&self, probe: &Probed) -> String {
+        match self.redirect_hops(&probe.label).first() {
+            Some(first) => format!("{} (redirected to {})", first.url, probe.url),
+            None => probe.url.clone(),
+        }
     }
 
     /// The response to the probe with this label, if it got one.

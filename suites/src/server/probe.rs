@@ -297,13 +297,15 @@ async fn get_json(
         let Some(next) = redirect_target(probed).filter(|_| hop <= MAX_METADATA_REDIRECTS) else {
             return;
         };
-        obs.probes.last_mut().expect("just sent").label = format!("{label} (redirect {hop})");
+        obs.probes.last_mut().expect("just sent").label = label::redirect_hop(label, hop);
         url = next;
     }
 }
 
 /// Where a metadata probe's redirect leads, when it is one to follow: a 3xx with a `Location` that
-/// resolves to an http(s) URL on the same host or a loopback one.
+/// resolves to an http(s) URL on the same host (a loopback host only from a loopback host), never
+/// from https down to plain http. Anything else stays a 3xx in the report: a client's own policy
+/// may follow it, ours does not vouch for it.
 fn redirect_target(probed: &Probed) -> Option<String> {
     let response = probed.ok()?;
     if !matches!(response.status, 301 | 302 | 303 | 307 | 308) {
@@ -311,11 +313,13 @@ fn redirect_target(probed: &Probed) -> Option<String> {
     }
     let from = url::Url::parse(&probed.url).ok()?;
     let next = from.join(response.header("location")?).ok()?;
-    let same_host = next.host_str() == from.host_str();
-    let loopback = next
-        .host()
-        .is_some_and(|h| mcp_authlab_mock_idp::urls::is_loopback_host(&h));
-    (matches!(next.scheme(), "http" | "https") && (same_host || loopback)).then(|| next.into())
+    let loopback = |u: &url::Url| {
+        u.host()
+            .is_some_and(|h| mcp_authlab_mock_idp::urls::is_loopback_host(&h))
+    };
+    let same_host = next.host_str() == from.host_str() || (loopback(&from) && loopback(&next));
+    let downgrade = from.scheme() == "https" && next.scheme() != "https";
+    (matches!(next.scheme(), "http" | "https") && same_host && !downgrade).then(|| next.into())
 }
 
 async fn protected_resource_metadata(ctx: &StepContext<'_>, obs: &mut ServerObservation) {
@@ -628,10 +632,24 @@ mod tests {
             redirect_target(&answered(from, 307, Some("/meta/prm.json"))).as_deref(),
             Some("https://mcp.example.com/meta/prm.json")
         );
-        // To a loopback host: followed.
+        // From loopback to loopback: followed.
         assert_eq!(
-            redirect_target(&answered(from, 302, Some("http://127.0.0.1:9/prm"))).as_deref(),
-            Some("http://127.0.0.1:9/prm")
+            redirect_target(&answered(
+                "http://127.0.0.1:8/.well-known/oauth-protected-resource",
+                302,
+                Some("http://localhost:9/prm")
+            ))
+            .as_deref(),
+            Some("http://localhost:9/prm")
+        );
+        // From a remote host to a loopback one, or down from https to http: not followed.
+        assert_eq!(
+            redirect_target(&answered(from, 302, Some("http://127.0.0.1:9/prm"))),
+            None
+        );
+        assert_eq!(
+            redirect_target(&answered(from, 302, Some("http://mcp.example.com/prm"))),
+            None
         );
         // Another host, another scheme, no Location, not a redirect: not followed.
         assert_eq!(

@@ -43,8 +43,13 @@ fn attempts(obs: &ServerObservation) -> String {
                 let json = p
                     .ok()
                     .is_some_and(|r| r.status == 200 && !r.json().is_some_and(|d| d.is_object()));
+                let hops: String = obs
+                    .redirect_hops(l)
+                    .into_iter()
+                    .map(|hop| format!("{}, then ", shown(hop)))
+                    .collect();
                 format!(
-                    "{}{}",
+                    "{hops}{}{}",
                     shown(p),
                     if json { " (not a JSON object)" } else { "" }
                 )
@@ -65,7 +70,7 @@ pub(super) fn prm(obs: &ServerObservation) -> Result<(&Probed, Value), Finding> 
 /// at one of the well-known URLs.
 pub fn prm_discoverable(obs: &ServerObservation) -> Finding {
     match obs.prm() {
-        Some((p, _)) => Finding::met(format!("found at {} (`{}`)", p.url, p.label)),
+        Some((p, _)) => Finding::met(format!("found at {} (`{}`)", obs.requested_url(p), p.label)),
         None => Finding::violated(format!(
             "no protected resource metadata where an MCP client looks: {}",
             attempts(obs)
@@ -80,7 +85,10 @@ pub fn prm_via_challenge(obs: &ServerObservation) -> Finding {
         .into_iter()
         .find(|(p, _)| p.label == label::PRM_FROM_CHALLENGE)
     {
-        Some((p, _)) => Finding::met(format!("served at the challenge's URL {}", p.url)),
+        Some((p, _)) => Finding::met(format!(
+            "served at the challenge's URL {}",
+            obs.requested_url(p)
+        )),
         None => Finding::violated(format!(
             "an MCP 2025-06-18 client finds the metadata only through the challenge's \
              resource_metadata: {}",
@@ -120,7 +128,7 @@ pub fn prm_at_path_well_known(obs: &ServerObservation) -> Finding {
     let served = |l: &str| {
         docs.iter()
             .find(|(p, _)| p.label == l)
-            .map(|(p, _)| p.url.clone())
+            .map(|(p, _)| obs.requested_url(p))
     };
     if let Some(url) = served(label::PRM_AT_PATH) {
         return Finding::met(format!("served at the path-inserted well-known URL {url}"));
@@ -181,12 +189,46 @@ pub fn prm_is_json(obs: &ServerObservation) -> Finding {
     }
 }
 
+/// Why a browser page could not follow a redirect of the metadata request: the redirect sent an
+/// `Origin` and its answer allows neither `*` nor that origin. `None` when it could, or when no
+/// `Origin` was sent.
+fn unreadable_redirect(hop: &Probed) -> Option<String> {
+    let origin = hop
+        .request_headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("origin"))
+        .map(|(_, v)| v.as_str())?;
+    let allowed = hop
+        .ok()?
+        .header("access-control-allow-origin")
+        .map(str::trim);
+    match allowed {
+        Some(a) if a == "*" || a == origin => None,
+        Some(a) => Some(format!(
+            "the redirect {} carries `Access-Control-Allow-Origin: {a}`: a page at {origin} cannot \
+             follow it",
+            shown(hop)
+        )),
+        None => Some(format!(
+            "the redirect {} has no Access-Control-Allow-Origin for `Origin: {origin}`: \
+             browser-based clients cannot follow it to the metadata",
+            shown(hop)
+        )),
+    }
+}
+
 /// `prm-cors` (S-PRM-CORS): the PRM response carries `Access-Control-Allow-Origin`, without which
 /// a browser-based MCP client cannot read it cross-origin. Judged only when the probe sent an
 /// `Origin` (servers may add CORS headers only then); a warning at most.
 pub fn prm_cors(obs: &ServerObservation) -> Finding {
     judged(|| {
         let (probe, _) = prm(obs)?;
+        // A browser runs the CORS check on every response of a redirect chain (Fetch standard).
+        for hop in obs.redirect_hops(&probe.label) {
+            if let Some(problem) = unreadable_redirect(hop) {
+                return Ok(Finding::violated(problem));
+            }
+        }
         let response = probe.ok().expect("prm() answered");
         let sent_origin = probe
             .request_headers
@@ -211,11 +253,6 @@ pub fn prm_cors(obs: &ServerObservation) -> Finding {
                 ))
             });
         }
-        let sent_origin = probe
-            .request_headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("origin"))
-            .map(|(_, v)| v.clone());
         Ok(match sent_origin {
             Some(origin) => Finding::violated(format!(
                 "{} has no Access-Control-Allow-Origin for `Origin: {origin}`: browser-based \
@@ -368,5 +405,42 @@ pub(crate) mod tests {
             .json(good_prm())
             .push(&mut echoed);
         assert!(super::prm_cors(&echoed).is_met());
+    }
+
+    /// A redirect of the metadata request needs CORS too, and the messages name the URL asked for.
+    #[test]
+    fn prm_behind_a_redirect() {
+        let chain = |hop_allows: Option<&str>| {
+            let mut obs = observation();
+            let mut hop = probe(&label::redirect_hop(label::PRM_AT_PATH, 1), 307)
+                .request_header("Origin", "http://localhost:5173")
+                .header("location", "/meta/prm.json");
+            if let Some(allowed) = hop_allows {
+                hop = hop.header("access-control-allow-origin", allowed);
+            }
+            hop.push(&mut obs);
+            obs.probes[0].url = AT_PATH.into();
+            probe(label::PRM_AT_PATH, 200)
+                .request_header("Origin", "http://localhost:5173")
+                .header("access-control-allow-origin", "*")
+                .json(good_prm())
+                .push(&mut obs);
+            obs.probes[1].url = "http://127.0.0.1:1000/meta/prm.json".into();
+            obs
+        };
+        let good = chain(Some("*"));
+        assert!(super::prm_cors(&good).is_met());
+        let found = super::prm_discoverable(&good);
+        assert!(
+            found.message().contains(&format!(
+                "{AT_PATH} (redirected to http://127.0.0.1:1000/meta/prm.json)"
+            )),
+            "{found:?}"
+        );
+        let bad = super::prm_cors(&chain(None));
+        assert!(
+            bad.is_violated() && bad.message().contains("the redirect"),
+            "{bad:?}"
+        );
     }
 }

@@ -238,16 +238,20 @@ fn list_shows_the_authserver_catalogue() {
 #[test]
 fn at_2026_07_28_the_authorization_response_iss_is_judged() {
     let runtime = runtime();
-    let (deployment, ready) = mock(&runtime, &[]);
-    let out = authlab(&[
-        "authserver",
-        "--issuer",
-        &ready.issuer,
-        "--register",
-        "--spec-version",
-        "2026-07-28",
-    ]);
-    runtime.block_on(deployment.shutdown());
+    let registered_at_2026 = |variants: &[&str]| {
+        let (deployment, ready) = mock(&runtime, variants);
+        let out = authlab(&[
+            "authserver",
+            "--issuer",
+            &ready.issuer,
+            "--register",
+            "--spec-version",
+            "2026-07-28",
+        ]);
+        runtime.block_on(deployment.shutdown());
+        (out, ready.issuer)
+    };
+    let (out, _) = registered_at_2026(&[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -259,16 +263,7 @@ fn at_2026_07_28_the_authorization_response_iss_is_judged() {
         "{stdout}"
     );
 
-    let (deployment, ready) = mock(&runtime, &["iss-trailing-slash"]);
-    let out = authlab(&[
-        "authserver",
-        "--issuer",
-        &ready.issuer,
-        "--register",
-        "--spec-version",
-        "2026-07-28",
-    ]);
-    runtime.block_on(deployment.shutdown());
+    let (out, issuer) = registered_at_2026(&["iss-trailing-slash"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let verdicts = stdout
@@ -282,7 +277,7 @@ fn at_2026_07_28_the_authorization_response_iss_is_judged() {
     assert!(
         verdicts.contains("MCP 2026-07-28 clients: will NOT work:")
             && verdicts.contains("a trailing slash")
-            && verdicts.contains(&format!("Fix: send iss exactly as {}", ready.issuer)),
+            && verdicts.contains(&format!("Fix: send iss exactly as {issuer}")),
         "{verdicts}"
     );
     assert!(

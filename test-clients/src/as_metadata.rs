@@ -106,15 +106,7 @@ pub fn from_document(
         authorization_endpoint: text("authorization_endpoint").unwrap_or_default(),
         token_endpoint: required("token_endpoint")?,
         registration_endpoint: text("registration_endpoint"),
-        code_challenge_methods: doc
-            .get("code_challenge_methods_supported")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(String::from)
-                    .collect()
-            }),
+        code_challenge_methods: strings(doc, "code_challenge_methods_supported"),
         cimd_supported: doc
             .get("client_id_metadata_document_supported")
             .and_then(Value::as_bool)
@@ -123,16 +115,7 @@ pub fn from_document(
             .get("authorization_response_iss_parameter_supported")
             .and_then(Value::as_bool)
             .unwrap_or(false),
-        scopes_supported: doc
-            .get("scopes_supported")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(String::from)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        scopes_supported: strings(doc, "scopes_supported").unwrap_or_default(),
     })
 }
 
@@ -162,6 +145,16 @@ pub fn check_code_flow_support(server: &AuthServer, breaks: &Breaks) -> Result<(
         "the authorization server does not advertise S256 in code_challenge_methods_supported ({:?})",
         server.code_challenge_methods
     )))
+}
+
+/// The strings of the array `key` of `doc` (`None` when there is no such array).
+pub(crate) fn strings(doc: &Value, key: &str) -> Option<Vec<String>> {
+    doc.get(key).and_then(Value::as_array).map(|a| {
+        a.iter()
+            .filter_map(Value::as_str)
+            .map(String::from)
+            .collect()
+    })
 }
 
 /// MCP 2025-03-26 "Fallbacks for Servers without Metadata Discovery": `/authorize`, `/token`,

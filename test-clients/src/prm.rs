@@ -81,17 +81,7 @@ pub async fn discover(
 }
 
 fn parse(doc: &Value, url: &str) -> Result<ProtectedResource> {
-    let strings = |key: &str| -> Vec<String> {
-        doc.get(key)
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(String::from)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let strings = |key: &str| crate::as_metadata::strings(doc, key).unwrap_or_default();
     let resource = doc
         .get("resource")
         .and_then(Value::as_str)
